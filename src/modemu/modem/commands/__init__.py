@@ -1,0 +1,1 @@
+"""modemu.modem.commands."""
