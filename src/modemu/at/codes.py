@@ -28,7 +28,8 @@ class Result(IntEnum):
 
 
 #: ``<err>`` values of ``+QIOPEN``/``+QPING``/``+QNTP``/``dnsgip`` and ``AT+QIGETERROR``
-#: (spec section 12), with the description text ``AT+QIGETERROR`` prints (spec A15).
+#: (spec section 12), with the description text ``AT+QIGETERROR`` prints: the spec table
+#: text in lower case (spec A15).
 QI_ERROR_TEXT: dict[int, str] = {
     0: "operation success",
     550: "unknown error",
@@ -42,19 +43,19 @@ QI_ERROR_TEXT: dict[int, str] = {
     558: "socket write failed",
     559: "socket read failed",
     560: "socket accept failed",
-    561: "PDP context opening failed",
-    562: "PDP context closure failed",
+    561: "pdp context opening failed",
+    562: "pdp context closure failed",
     563: "socket identity has been used",
-    564: "DNS busy",
-    565: "DNS parse failed",
+    564: "dns busy",
+    565: "dns parse failed",
     566: "socket connect failed",
     567: "socket has been closed",
     568: "operation busy",
     569: "operation timeout",
-    570: "PDP context broken down",
+    570: "pdp context broken down",
     571: "cancel sending",
     572: "operation not allowed",
-    573: "APN not configured",
+    573: "apn not configured",
     574: "port busy",
 }
 

@@ -1,17 +1,480 @@
-"""ModemEngine: the whole virtual module as a sans-IO state machine (being written)."""
+"""ModemEngine: the whole virtual module as a sans-IO state machine.
+
+Bytes from the host go in with the current time (:meth:`receive_data`), bytes for the host
+come out (:meth:`data_to_send`), timers are exposed as a deadline (:meth:`next_deadline`,
+:meth:`handle_timer`) and network outcomes come back as events (:meth:`handle_net`). The
+engine never sleeps, reads a clock or opens a socket: the server (or a test) drives it.
+
+Output ordering rules (spec §1.6): a command line's response is produced in one go, and
+unsolicited result codes wait in a queue while a command is running, while the host is
+entering data after ``>`` and while the port is in transparent mode.
+"""
 
 from __future__ import annotations
 
-# Public API (fixed; the implementation lands in the next commits):
-#
-# class ModemEngine:
-#     def __init__(self, profile: Profile, net: NetBackend, nv: NvStore, now: float) -> None
-#     def receive_data(self, data: bytes, now: float) -> None   # host → module bytes
-#     def data_to_send(self) -> bytes                           # module → host bytes (drains)
-#     def next_deadline(self) -> float | None                   # earliest timer, loop.time() units
-#     def handle_timer(self, now: float) -> None                # call at/after next_deadline()
-#     def handle_net(self, event: NetEvent, now: float) -> None # back-end events
-#     wants_input: bool   # False → the transport should pause reading the host (back-pressure)
-#     powered: bool       # False after AT+QPOWD until power_on(now)
-#     def power_on(self, now: float) -> None
-#     def set_host_writable(self, writable: bool) -> None       # host output backed up or not
+import heapq
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from modemu.at import render
+from modemu.at.codes import CME_ERROR_TEXT, Result
+from modemu.at.lineread import CommandLine, CommandLineReader, LineTooLong, RepeatLine
+from modemu.at.syntax import AtSyntaxError, CommandCall, Form, parse_command_line
+from modemu.modem.modes import PortMode, Trigger, transition
+from modemu.modem.nvstore import MemoryNvStore, NvStore
+from modemu.modem.profile import Profile
+from modemu.modem.registry import REGISTRY, CommandError, FinalText, Kind, Outcome, Reply
+from modemu.modem.state import CONTEXT_IDS, SOCKET_IDS, PdpContext, Settings, SocketSlot
+from modemu.net.base import NetBackend, NetEvent
+
+PENDING_INPUT_LIMIT = 65536
+"""Host bytes held while the port is busy; beyond this the transport is asked to pause."""
+
+
+class InputSink(Protocol):
+    """Consumes host bytes in a data mode (``>`` data entry, transparent bridging)."""
+
+    def feed(self, data: memoryview, now: float) -> int:
+        """Take bytes; return how many were consumed (the rest goes to the next mode)."""
+        ...
+
+
+class NetHandler(Protocol):
+    def __call__(self, engine: ModemEngine, event: NetEvent) -> None: ...
+
+
+@dataclass(order=True)
+class Timer:
+    deadline: float
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+@dataclass
+class _Pending:
+    kind: Kind
+    rest: list[CommandCall]
+
+
+class ModemEngine:
+    """The virtual module. See the module docstring for the driving contract."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        net: NetBackend,
+        nv: NvStore | None = None,
+        now: float = 0.0,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.profile = profile
+        self.net = net
+        self.nv = nv if nv is not None else MemoryNvStore()
+        self.wall_clock = wall_clock
+        self.now = now
+        self.mode = PortMode.OFF
+        self.settings = Settings()
+        self.contexts: dict[int, PdpContext] = {}
+        self.sockets = [SocketSlot(i) for i in SOCKET_IDS]
+        self.clock_offset = 0.0
+        """Seconds added to the wall clock for ``AT+CCLK`` (set by CCLK= and QNTP)."""
+        self.timezone_quarters = profile.timezone_quarters
+        self.cfun = 1
+        self.attached = True
+        self.sim_state = profile.sim
+        self.host_writable = True
+        self.sink: InputSink | None = None
+        self.ipr = 115200
+        """``AT+IPR``: kept across ``AT&F`` as on the real module."""
+        self.flow_control = (0, 0)
+        self.urc_port = "usbat"
+        self.charset = "GSM"
+        self.cnmi: tuple[int, ...] = (2, 1, 0, 0, 0)
+        self.extensions: dict[str, object] = {}
+        """Per-feature state owned by command modules (sockets, services), keyed by name."""
+        self._reader = CommandLineReader(profile.max_line)
+        self._last_line = ""
+        self._out = bytearray()
+        self._urcs: deque[bytes | tuple[str, bytes]] = deque()
+        self._inbox = bytearray()
+        self._timers: list[Timer] = []
+        self._seq = itertools.count()
+        self._pending: _Pending | None = None
+        self._after_line: list[Callable[[], None]] = []
+        self._load_nv()
+        self.call_at(now + profile.boot_delay, self._boot)
+
+    # -----------------------------------------------------------------------------------
+    # Driving interface
+
+    def receive_data(self, data: bytes, now: float) -> None:
+        """Bytes typed by the host."""
+        self.now = now
+        if self.mode is PortMode.OFF or not data:
+            return
+        if self._inbox:
+            self._inbox += data
+            self._drain_inbox()
+            return
+        consumed = self._process(memoryview(data))
+        if consumed < len(data):
+            self._inbox += data[consumed:]
+
+    def data_to_send(self) -> bytes:
+        """Everything the module has written to the host since the last call."""
+        if not self._out:
+            return b""
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def next_deadline(self) -> float | None:
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0].deadline if self._timers else None
+
+    def handle_timer(self, now: float) -> None:
+        self.now = now
+        while self._timers and self._timers[0].deadline <= now:
+            timer = heapq.heappop(self._timers)
+            if not timer.cancelled:
+                timer.callback()
+        self._drain_inbox()
+
+    def handle_net(self, event: NetEvent, now: float) -> None:
+        self.now = now
+        handler = NET_HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+        self._drain_inbox()
+
+    @property
+    def wants_input(self) -> bool:
+        """False while held input exceeds :data:`PENDING_INPUT_LIMIT` (pause the host)."""
+        return len(self._inbox) < PENDING_INPUT_LIMIT
+
+    @property
+    def powered(self) -> bool:
+        return self.mode is not PortMode.OFF
+
+    def power_on(self, now: float) -> None:
+        """Press the power key: boot now if the module is off."""
+        self.now = now
+        if self.mode is PortMode.OFF:
+            self._boot()
+
+    def set_host_writable(self, writable: bool) -> None:
+        """The transport reports whether the host is draining output (back-pressure)."""
+        self.host_writable = writable
+        hook = self.extensions.get("on_host_writable")
+        if callable(hook):
+            hook(writable)
+
+    # -----------------------------------------------------------------------------------
+    # Services for command handlers
+
+    def call_at(self, deadline: float, callback: Callable[[], None]) -> Timer:
+        timer = Timer(deadline, next(self._seq), callback)
+        heapq.heappush(self._timers, timer)
+        return timer
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        return self.call_at(self.now + delay, callback)
+
+    def write(self, data: bytes) -> None:
+        """Raw output to the host (echo, prompt, transparent data)."""
+        self._out += data
+
+    def info(self, *lines: str | bytes) -> None:
+        """Information text of the running command."""
+        self._out += render.info(lines, self.settings.verbose)
+
+    def urc(self, text: str | bytes, payload: bytes | None = None) -> None:
+        """Queue an unsolicited result code (with a raw payload for direct push)."""
+        line = text.encode("latin-1") if isinstance(text, str) else text
+        self._urcs.append(line if payload is None else (line.decode("latin-1"), payload))
+        self._flush_urcs()
+
+    @property
+    def urc_backlog(self) -> int:
+        """Bytes of payload waiting in the URC queue (used to pause sockets)."""
+        return sum(len(u[1]) for u in self._urcs if isinstance(u, tuple))
+
+    def result(self, code: Result) -> None:
+        if not self.settings.quiet:
+            self._out += render.result(code, self.settings.verbose)
+
+    def final_text(self, text: str) -> None:
+        self._out += render.text_result(text, self.settings.verbose)
+
+    def change_mode(self, trigger: Trigger) -> None:
+        self.mode = transition(self.mode, trigger)
+        if self.mode is PortMode.COMMAND:
+            self.sink = None
+            self._flush_urcs()
+
+    def enter_sink(self, sink: InputSink, trigger: Trigger) -> None:
+        """Hand following host input to a data mode (prompt or transparent)."""
+        self.change_mode(trigger)
+        self.sink = sink
+
+    def finish_pending(self, outcome: Outcome, error: CommandError | None = None) -> None:
+        """Complete the command that returned :attr:`Reply.PENDING`, then run the rest of
+        its command line."""
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        if self.mode is PortMode.BUSY:
+            self.change_mode(Trigger.DONE)
+        if error is not None:
+            self._report_error(pending.kind, error)
+        elif self._apply_outcome(outcome, pending.kind):
+            self._run_calls(pending.rest)
+        self._flush_urcs()
+
+    def after_line(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the current command line's final result is written."""
+        self._after_line.append(action)
+
+    def apply_s_registers(self) -> None:
+        """S3 (line end) and S5 (backspace) take effect for the next line."""
+        self._reader.s3 = self.settings.s_registers[3]
+        self._reader.s5 = self.settings.s_registers[5]
+
+    def deactivate_context(self, cid: int) -> None:
+        """Tear a context down with its sockets, silently (spec A18)."""
+        ctx = self.contexts.get(cid)
+        if ctx is None or not ctx.active:
+            return
+        release = self.extensions.get("release_context_sockets")
+        if callable(release):
+            release(cid)
+        ctx.active = False
+        ctx.address = ""
+
+    def deactivate_all_contexts(self) -> None:
+        for cid in sorted(self.contexts):
+            self.deactivate_context(cid)
+
+    def save_nv(self) -> None:
+        self.nv.save(
+            {"contexts": {str(c.cid): c.profile_dict() for c in self.contexts.values()}}
+        )
+
+    def context(self, cid: int) -> PdpContext:
+        ctx = self.contexts.get(cid)
+        if ctx is None:
+            ctx = self.contexts[cid] = PdpContext(cid)
+        return ctx
+
+    def reset_settings(self) -> None:
+        """``AT&F``/``ATZ``: factory AT settings (IPR and NV profiles are kept)."""
+        self.settings = Settings()
+        self.apply_s_registers()
+
+    def power_off(self) -> None:
+        """Lose all volatile state: sockets, active contexts, queued output."""
+        reset_hook = self.extensions.get("on_power_off")
+        if callable(reset_hook):
+            reset_hook()
+        if self.mode is not PortMode.OFF:
+            self.change_mode(Trigger.POWER_OFF)
+        self._pending = None
+        self._after_line.clear()
+        self.sink = None
+        self._inbox.clear()
+        self._urcs.clear()
+        self._reader.reset()
+        for ctx in self.contexts.values():
+            ctx.active = False
+            ctx.address = ""
+
+    # -----------------------------------------------------------------------------------
+    # Input processing
+
+    def _drain_inbox(self) -> None:
+        if not self._inbox or self.mode in (PortMode.BUSY, PortMode.OFF):
+            return
+        consumed = self._process(memoryview(self._inbox))
+        del self._inbox[:consumed]
+
+    def _process(self, data: memoryview) -> int:
+        """Consume as much input as the current mode allows; returns bytes consumed."""
+        pos = 0
+        size = len(data)
+        while pos < size:
+            mode = self.mode
+            if mode is PortMode.COMMAND:
+                fed = self._reader.feed(data[pos:], self.settings.echo)
+                pos += fed.consumed
+                if fed.echo:
+                    self._out += fed.echo
+                if fed.event is not None:
+                    self._on_line(fed.event)
+            elif self.sink is not None and mode is not PortMode.BUSY:
+                used = self.sink.feed(data[pos:], self.now)
+                if used == 0 and self.mode is mode:
+                    break
+                pos += used
+            else:
+                break
+        return pos
+
+    def _on_line(self, event: CommandLine | RepeatLine | LineTooLong) -> None:
+        if isinstance(event, LineTooLong):
+            self.result(Result.ERROR)
+            return
+        body = self._last_line if isinstance(event, RepeatLine) else event.body
+        self._last_line = body
+        try:
+            calls = parse_command_line(body)
+        except AtSyntaxError:
+            self.result(Result.ERROR)
+            return
+        self._run_calls(calls)
+        self._flush_urcs()
+        self._run_after_line()
+
+    def _run_after_line(self) -> None:
+        while self._after_line:
+            self._after_line.pop(0)()
+
+    def _run_calls(self, calls: list[CommandCall]) -> None:
+        for index, call in enumerate(calls):
+            spec = REGISTRY.lookup(call.name)
+            if spec is None:
+                self.result(Result.ERROR)
+                return
+            if spec.kind is Kind.TCPIP:
+                self.settings.last_qi_error = 0
+            try:
+                outcome = self._invoke(spec.kind, spec.forms, spec.test, spec.handler, call)
+            except CommandError as error:
+                self._report_error(spec.kind, error)
+                return
+            if outcome is Reply.PENDING:
+                self._pending = _Pending(spec.kind, calls[index + 1 :])
+                if self.mode is not PortMode.BUSY:
+                    self.change_mode(Trigger.PENDING)
+                return
+            if outcome is Reply.NONE or isinstance(outcome, FinalText):
+                self._apply_outcome(outcome, spec.kind)
+                return
+        self.result(Result.OK)
+
+    def _invoke(
+        self,
+        kind: Kind,
+        forms: frozenset[Form],
+        test: str | None,
+        handler: Callable[[ModemEngine, CommandCall], Outcome],
+        call: CommandCall,
+    ) -> Outcome:
+        if call.form not in forms:
+            raise CommandError(None if kind is not Kind.GPP else -1)
+        if call.form is Form.TEST and test is not None:
+            self.info(test)
+            return None
+        return handler(self, call)
+
+    def _apply_outcome(self, outcome: Outcome, kind: Kind) -> bool:
+        """Render a finished command's final result; True if the line may go on."""
+        if isinstance(outcome, FinalText):
+            self.final_text(outcome.text)
+            return False
+        if outcome is Reply.NONE:
+            return False
+        if outcome is Reply.PENDING:  # pragma: no cover - handlers never finish as pending
+            raise RuntimeError("a finished command cannot be pending")
+        return True
+
+    def _report_error(self, kind: Kind, error: CommandError) -> None:
+        code = error.code
+        if kind is Kind.TCPIP:
+            self.settings.last_qi_error = code if code is not None else 552
+            self.result(Result.ERROR)
+        elif kind is Kind.GPP and code != -1 and self.settings.cmee:
+            cme = 50 if code is None else code
+            text = CME_ERROR_TEXT.get(cme, str(cme)) if self.settings.cmee == 2 else str(cme)
+            if not self.settings.quiet:
+                self.final_text(f"+CME ERROR: {text}")
+        else:
+            self.result(Result.ERROR)
+
+    def _flush_urcs(self) -> None:
+        if self.mode is not PortMode.COMMAND or not self._urcs:
+            return
+        verbose = self.settings.verbose
+        while self._urcs:
+            item = self._urcs.popleft()
+            if isinstance(item, tuple):
+                self._out += render.urc(item[0], verbose) + item[1] + render.CRLF
+            else:
+                self._out += render.urc(item, verbose)
+        drained = self.extensions.get("on_urcs_flushed")
+        if callable(drained):
+            drained()
+
+    # -----------------------------------------------------------------------------------
+    # Power and NV
+
+    def _boot(self) -> None:
+        if self.mode is PortMode.OFF:
+            self.change_mode(Trigger.POWER_ON)
+        self.reset_settings()
+        self.cfun = 1
+        self.attached = True
+        self.sim_state = self.profile.sim
+        boot_hook = self.extensions.get("on_boot")
+        if callable(boot_hook):
+            boot_hook()
+        self.urc("RDY")
+        self.urc("+CFUN: 1")
+        if self.sim_state == "READY":
+            for line in ("+CPIN: READY", "+QUSIM: 1", "+QIND: PB DONE", "+QIND: SMS DONE"):
+                self.urc(line)
+        elif self.sim_state == "ABSENT":
+            self.urc("+CPIN: NOT INSERTED")
+        else:
+            self.urc(f"+CPIN: {self.sim_state}")
+
+    def _load_nv(self) -> None:
+        stored = self.nv.load().get("contexts", {})
+        if not isinstance(stored, dict):
+            return
+        for key, values in stored.items():
+            if not (str(key).isdigit() and int(key) in CONTEXT_IDS and isinstance(values, dict)):
+                continue
+            ctx = self.context(int(key))
+            ctx.context_type = int(values.get("context_type", 1))
+            ctx.apn = str(values.get("apn", ""))
+            ctx.username = str(values.get("username", ""))
+            ctx.password = str(values.get("password", ""))
+            ctx.auth = int(values.get("auth", 0))
+
+
+NET_HANDLERS: dict[type, NetHandler] = {}
+"""Net event type → handler; filled by the command modules that own the feature."""
+
+
+def register_net_handler(event_type: type) -> Callable[[NetHandler], NetHandler]:
+    def register(handler: NetHandler) -> NetHandler:
+        NET_HANDLERS[event_type] = handler
+        return handler
+
+    return register
+
+
+# Importing the command modules fills REGISTRY and NET_HANDLERS.
+from modemu.modem import commands as _commands  # noqa: E402
+
+_ = _commands

@@ -36,8 +36,10 @@ class Profile:
     rssi: int = 28
     ber: int = 99
     registration: int = 1
-    """``<stat>`` of CREG/CGREG/CEREG: 0 not registered, 1 home, 2 searching, 3 denied, 5 roaming."""
+    """``<stat>`` of CREG/CGREG/CEREG: 0 none, 1 home, 2 searching, 3 denied, 5 roaming."""
     sim: str = "READY"
+    pin: str = "1234"
+    """PIN that ``AT+CPIN=`` accepts when ``sim`` is ``SIM PIN``."""
     pdp_address: str | None = None
     """Address shown for an active context; ``None`` means the host's outbound IPv4."""
     timezone_quarters: int = 32
@@ -47,6 +49,9 @@ class Profile:
     """Seconds from power-on to ``RDY``."""
     reboot_delay: float = 0.5
     """Seconds from ``AT+CFUN=1,1``'s ``OK`` to the boot URCs."""
+    repower_delay: float = 2.0
+    """Seconds after ``POWERED DOWN`` until the module powers itself on again (0: stay off).
+    A bench supply would need a PWRKEY pulse; an automatic restart keeps CI from wedging."""
     rx_buffer_size: int = 16384
     """Per-socket receive buffer (spec §16: bounded, below 65535)."""
     max_line: int = 1024

@@ -1,0 +1,42 @@
+"""Framing of the module's output: information text, final results, URCs (spec §1.3 to §1.6).
+
+Pure functions from values to bytes, so the same framing serves the engine and the
+client's tests and transcripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from modemu.at.codes import Result
+
+CRLF = b"\r\n"
+
+
+def info(lines: Sequence[str | bytes], verbose: bool) -> bytes:
+    """Information text: ``\\r\\nL1\\r\\nL2\\r\\n`` (ATV1) or ``L1\\r\\nL2\\r\\n`` (ATV0)."""
+    if not lines:
+        return b""
+    body = CRLF.join(_b(line) for line in lines) + CRLF
+    return CRLF + body if verbose else body
+
+
+def result(code: Result, verbose: bool) -> bytes:
+    """A V.250 final result: ``\\r\\nOK\\r\\n`` (ATV1) or ``0\\r`` (ATV0)."""
+    if verbose:
+        return CRLF + code.text.encode() + CRLF
+    return str(int(code)).encode() + b"\r"
+
+
+def text_result(text: str, verbose: bool) -> bytes:
+    """A final result with no numeric form (``+CME ERROR: 10``, ``SEND OK``)."""
+    return (CRLF if verbose else b"") + text.encode("latin-1") + CRLF
+
+
+def urc(text: str | bytes, verbose: bool) -> bytes:
+    """Unsolicited result codes are framed like information text (spec §1.6)."""
+    return info([text], verbose)
+
+
+def _b(line: str | bytes) -> bytes:
+    return line if isinstance(line, bytes) else line.encode("latin-1")

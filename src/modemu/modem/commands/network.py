@@ -1,0 +1,207 @@
+"""SIM and network registration: CPIN, CSQ, CREG/CGREG/CEREG, COPS, CGATT, CGDCONT,
+CGPADDR, QNWINFO, QCSQ, and the SMS set-up commands data-only drivers still send."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from modemu.at.codes import Cme
+from modemu.at.syntax import CommandCall, Form
+from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+from modemu.modem.state import CONTEXT_IDS
+
+if TYPE_CHECKING:
+    from modemu.modem.engine import ModemEngine
+
+LOCATION = ('"1A2B"', '"0C3D4E5"')  # emulator choice: fixed TAC/LAC and cell id (hex strings)
+
+
+@REGISTRY.command("+CPIN", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET))
+def pin(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.TEST:
+        return None
+    if m.sim_state == "ABSENT":
+        raise CommandError(Cme.SIM_NOT_INSERTED)
+    if call.form is Form.READ:
+        m.info(f"+CPIN: {m.sim_state}")
+        return None
+    code = Params(call, 2).string(0, 8)
+    if m.sim_state == "READY":
+        raise CommandError(Cme.NOT_ALLOWED)
+    if code != m.profile.pin:
+        raise CommandError(Cme.INCORRECT_PASSWORD)
+    m.sim_state = "READY"
+    m.urc("+CPIN: READY")
+    return None
+
+
+def registration(m: ModemEngine) -> int:
+    """Current ``<stat>``: the profile's, unless the radio is off or there is no SIM."""
+    if m.cfun != 1 or m.sim_state != "READY":
+        return 0
+    return m.profile.registration
+
+
+@REGISTRY.command("+CSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST),
+                  test="+CSQ: (0-31,99),(0-7,99)")
+def signal(m: ModemEngine, call: CommandCall) -> Outcome:
+    rssi, ber = (m.profile.rssi, m.profile.ber) if m.cfun == 1 else (99, 99)
+    m.info(f"+CSQ: {rssi},{ber}")
+    return None
+
+
+def _registration_command(name: str, setting: str, act: bool) -> None:
+    @REGISTRY.command(name, kind=Kind.GPP, test=f"{name}: (0-2)")
+    def command(m: ModemEngine, call: CommandCall) -> Outcome:
+        if call.form is Form.SET:
+            setattr(m.settings, setting, Params(call, 1).integer(0, 0, 2))
+        elif call.form is Form.READ:
+            n = getattr(m.settings, setting)
+            stat = registration(m)
+            fields = [str(n), str(stat)]
+            if n == 2 and stat in (1, 5):
+                fields += list(LOCATION) + (["7"] if act else [])
+            m.info(f"{name}: {','.join(fields)}")
+        return None
+
+    _ = command
+
+
+_registration_command("+CREG", "creg_n", act=True)
+_registration_command("+CGREG", "cgreg_n", act=True)
+_registration_command("+CEREG", "cereg_n", act=True)
+
+
+@REGISTRY.command("+COPS", kind=Kind.GPP)
+def operator(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.TEST:
+        m.info(f'+COPS: (2,"{m.profile.operator}","{m.profile.operator}","46000",7),,'
+               "(0-4),(0-2)")
+    elif call.form is Form.READ:
+        if registration(m) in (1, 5):
+            m.info(f'+COPS: 0,0,"{m.profile.operator}",7')
+        else:
+            m.info("+COPS: 0")
+    elif call.form is Form.SET:
+        p = Params(call, 4)
+        p.integer(0, 0, 4)
+        if p.given(1):
+            p.integer(1, 0, 2)
+    return None
+
+
+@REGISTRY.command("+CGATT", kind=Kind.GPP, test="+CGATT: (0,1)")
+def attach(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        m.info(f"+CGATT: {int(m.attached and registration(m) in (1, 5))}")
+    elif call.form is Form.SET:
+        state = Params(call, 1).integer(0, 0, 1)
+        if state and registration(m) not in (1, 5):
+            raise CommandError(Cme.NO_NETWORK)
+        m.attached = bool(state)
+        if not state:
+            m.deactivate_all_contexts()
+    return None
+
+
+@REGISTRY.command("+CGDCONT", kind=Kind.GPP,
+                  test='+CGDCONT: (1-15),"IP",,,(0-2),(0-4),(0-1)\r\n'
+                       '+CGDCONT: (1-15),"IPV6",,,(0-2),(0-4),(0-1)\r\n'
+                       '+CGDCONT: (1-15),"IPV4V6",,,(0-2),(0-4),(0-1)')
+def define_context(m: ModemEngine, call: CommandCall) -> Outcome:
+    pdp_types = {1: "IP", 2: "IPV6", 3: "IPV4V6"}
+    if call.form is Form.READ:
+        for cid in sorted(m.contexts):
+            ctx = m.contexts[cid]
+            address = ctx.address if ctx.active else "0.0.0.0"
+            m.info(f'+CGDCONT: {cid},"{pdp_types[ctx.context_type]}","{ctx.apn}",'
+                   f'"{address}",0,0')
+    elif call.form is Form.SET:
+        p = Params(call, 8)
+        ctx = m.context(p.integer(0, 1, 15))
+        if p.given(1):
+            kind = p.choice(1, ("IP", "IPV6", "IPV4V6"))
+            ctx.context_type = {v: k for k, v in pdp_types.items()}[kind]
+        if p.given(2):
+            ctx.apn = p.string(2, 99)
+        m.save_nv()
+    return None
+
+
+@REGISTRY.command("+CGPADDR", kind=Kind.GPP, forms=(Form.EXEC, Form.SET, Form.TEST))
+def addresses(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.TEST:
+        m.info(f"+CGPADDR: ({','.join(str(c) for c in sorted(m.contexts)) or '1'})")
+        return None
+    if call.form is Form.SET:
+        cids = [Params(call, 1).integer(0, CONTEXT_IDS[0], CONTEXT_IDS[-1])]
+    else:
+        cids = sorted(m.contexts) or [1]
+    lines = []
+    for cid in cids:
+        ctx = m.contexts.get(cid)
+        address = ctx.address if ctx is not None and ctx.active else "0.0.0.0"
+        lines.append(f'+CGPADDR: {cid},"{address}"')
+    m.info(*lines)
+    return None
+
+
+@REGISTRY.command("+QNWINFO", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST))
+def network_info(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.EXEC:
+        if registration(m) in (1, 5):
+            m.info('+QNWINFO: "FDD LTE","46000","LTE BAND 3",1650')
+        else:
+            m.info("+QNWINFO: No Service")
+    return None
+
+
+@REGISTRY.command("+QCSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST),
+                  test='+QCSQ: "NOSERVICE","GSM","LTE"')
+def extended_signal(m: ModemEngine, call: CommandCall) -> Outcome:
+    if registration(m) not in (1, 5) or m.profile.rssi == 99:
+        m.info('+QCSQ: "NOSERVICE"')
+        return None
+    rssi_dbm = -113 + 2 * m.profile.rssi
+    rsrp = rssi_dbm - 20
+    m.info(f'+QCSQ: "LTE",{rssi_dbm},{rsrp},150,-10')
+    return None
+
+
+@REGISTRY.command("+CMGF", kind=Kind.GPP, test="+CMGF: (0,1)")
+def sms_format(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        m.info(f"+CMGF: {m.settings.cmgf}")
+    elif call.form is Form.SET:
+        m.settings.cmgf = Params(call, 1).integer(0, 0, 1)
+    return None
+
+
+@REGISTRY.command("+CPMS", kind=Kind.GPP,
+                  test='+CPMS: ("SM","ME","MT"),("SM","ME","MT"),("SM","ME","MT")')
+def sms_storage(m: ModemEngine, call: CommandCall) -> Outcome:
+    stores = ("SM", "ME", "MT")
+    if call.form is Form.READ:
+        m.info('+CPMS: "SM",0,50,"SM",0,50,"SM",0,50')
+    elif call.form is Form.SET:
+        p = Params(call, 3)
+        for index in range(len(p)):
+            if p.given(index):
+                p.choice(index, stores)
+        m.info("+CPMS: 0,50,0,50,0,50")
+    return None
+
+
+@REGISTRY.command("+CNMI", kind=Kind.GPP, test="+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)")
+def sms_indication(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        m.info("+CNMI: " + ",".join(str(v) for v in m.cnmi))
+    elif call.form is Form.SET:
+        p = Params(call, 5)
+        highs = (2, 3, 2, 2, 1)
+        values = list(m.cnmi)
+        for index, high in enumerate(highs[: len(p)]):
+            if p.given(index):
+                values[index] = p.integer(index, 0, high)
+        m.cnmi = tuple(values)
+    return None

@@ -1,0 +1,68 @@
+"""Power: CFUN (incl. ``=1,1`` reboot), QPOWD, QSCLK.
+
+A reboot or power-down is carried out after the command's ``OK`` has been written, so the
+host always sees the answer before the module goes quiet.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from modemu.at.syntax import CommandCall, Form
+from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+
+if TYPE_CHECKING:
+    from modemu.modem.engine import ModemEngine
+
+FUNCTIONALITY = (0, 1, 3, 4, 5)
+
+
+@REGISTRY.command("+CFUN", kind=Kind.GPP, test="+CFUN: (0,1,4),(0-1)")
+def functionality(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        m.info(f"+CFUN: {m.cfun}")
+        return None
+    if call.form is Form.EXEC:
+        return None
+    p = Params(call, 2)
+    fun = p.integer(0, 0, 5)
+    reset = p.integer(1, 0, 1, default=0)
+    if fun not in FUNCTIONALITY:
+        raise CommandError()
+    if reset:
+        m.after_line(lambda: reboot(m))
+        return None
+    m.cfun = fun
+    if fun != 1:
+        m.deactivate_all_contexts()
+    return None
+
+
+def reboot(m: ModemEngine) -> None:
+    m.power_off()
+    m.call_later(m.profile.reboot_delay, lambda: m.power_on(m.now))
+
+
+@REGISTRY.command("+QPOWD", kind=Kind.GPP, forms=(Form.EXEC, Form.SET, Form.TEST),
+                  test="+QPOWD: (0,1)")
+def power_down(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.SET:
+        Params(call, 1).integer(0, 0, 1)
+
+    def shut_down() -> None:
+        m.urc("POWERED DOWN")
+        m.power_off()
+        if m.profile.repower_delay > 0:
+            m.call_later(m.profile.repower_delay, lambda: m.power_on(m.now))
+
+    m.after_line(shut_down)
+    return None
+
+
+@REGISTRY.command("+QSCLK", kind=Kind.GPP, test="+QSCLK: (0,1)")
+def sleep_mode(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        m.info(f"+QSCLK: {m.settings.qsclk}")
+    elif call.form is Form.SET:
+        m.settings.qsclk = Params(call, 1).integer(0, 0, 1)
+    return None

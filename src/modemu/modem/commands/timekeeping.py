@@ -1,0 +1,85 @@
+"""Clock commands: CCLK, CTZR, CTZU, QLTS.
+
+The module clock is the host's wall clock plus an offset (changed by ``AT+CCLK=`` and by
+``AT+QNTP`` with autosettime), shown in the network time zone in quarter hours.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from modemu.at.syntax import CommandCall, Form
+from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+
+if TYPE_CHECKING:
+    from modemu.modem.engine import ModemEngine
+
+_CCLK = re.compile(r"^(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-])(\d\d)$")
+
+
+def module_utc(m: ModemEngine) -> datetime:
+    return datetime.fromtimestamp(m.wall_clock() + m.clock_offset, UTC)
+
+
+def zone_suffix(quarters: int) -> str:
+    return f"{'-' if quarters < 0 else '+'}{abs(quarters):02d}"
+
+
+def local_time(m: ModemEngine) -> datetime:
+    return module_utc(m) + timedelta(minutes=15 * m.timezone_quarters)
+
+
+@REGISTRY.command("+CCLK", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET))
+def clock(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        stamp = local_time(m).strftime("%y/%m/%d,%H:%M:%S")
+        m.info(f'+CCLK: "{stamp}{zone_suffix(m.timezone_quarters)}"')
+    elif call.form is Form.SET:
+        match = _CCLK.match(Params(call, 1).string(0, 20))
+        if match is None:
+            raise CommandError()
+        yy, mo, dd, hh, mi, ss, sign, zz = match.groups()
+        quarters = int(zz) * (-1 if sign == "-" else 1)
+        if not -48 <= quarters <= 56:
+            raise CommandError()
+        try:
+            local = datetime(2000 + int(yy), int(mo), int(dd), int(hh), int(mi), int(ss),
+                             tzinfo=UTC)
+        except ValueError:
+            raise CommandError() from None
+        utc = local - timedelta(minutes=15 * quarters)
+        m.clock_offset = utc.timestamp() - m.wall_clock()
+        m.timezone_quarters = quarters
+    return None
+
+
+@REGISTRY.command("+CTZR", kind=Kind.GPP, test="+CTZR: (0-2)")
+def zone_reporting(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        m.info(f"+CTZR: {m.settings.ctzr}")
+    elif call.form is Form.SET:
+        m.settings.ctzr = Params(call, 1).integer(0, 0, 2)
+    return None
+
+
+@REGISTRY.command("+CTZU", kind=Kind.GPP, test="+CTZU: (0,1)")
+def zone_update(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        m.info(f"+CTZU: {m.settings.ctzu}")
+    elif call.form is Form.SET:
+        m.settings.ctzu = Params(call, 1).integer(0, 0, 1)
+    return None
+
+
+@REGISTRY.command("+QLTS", kind=Kind.GPP, test="+QLTS: (0-2)")
+def network_time(m: ModemEngine, call: CommandCall) -> Outcome:
+    """``+QLTS: "yyyy/MM/dd,hh:mm:ss±zz,<dst>"``: UTC for modes 0/1, local for mode 2."""
+    mode = Params(call, 1).integer(0, 0, 2) if call.form is Form.SET else 0
+    if call.form is Form.READ:
+        raise CommandError()
+    stamp = local_time(m) if mode == 2 else module_utc(m)
+    text = stamp.strftime("%Y/%m/%d,%H:%M:%S")
+    m.info(f'+QLTS: "{text}{zone_suffix(m.timezone_quarters)},0"')
+    return None

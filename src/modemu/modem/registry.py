@@ -1,0 +1,166 @@
+"""The command registry: one decorated handler per command, its forms declared once.
+
+A handler is registered with the forms it accepts and, where the answer to ``AT+X=?`` is
+fixed text, that text; the engine then answers the test form itself and refuses forms that
+were not declared. How a failure is reported depends on the command's :class:`Kind`
+(plain ``ERROR`` + ``AT+QIGETERROR`` for TCP/IP commands, ``+CME ERROR`` per ``AT+CMEE``
+for 3GPP ones), so handlers raise one exception type and never format errors themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from modemu.at.syntax import Arg, CommandCall, Form
+
+if TYPE_CHECKING:
+    from modemu.modem.engine import ModemEngine
+
+
+class Kind(Enum):
+    V250 = "v250"
+    """Basic/Hayes commands: failures are plain ``ERROR``."""
+    GPP = "3gpp"
+    """3GPP TS 27.007 commands: failures follow ``AT+CMEE`` (``+CME ERROR: <n>``)."""
+    TCPIP = "tcpip"
+    """Quectel TCP/IP commands: plain ``ERROR``; the cause goes to ``AT+QIGETERROR``."""
+
+
+class CommandError(Exception):
+    """A command failed. ``code`` is a QI code (TCP/IP kind) or a CME code (3GPP kind);
+    ``None`` means invalid parameters (552 / CME 50 / ERROR)."""
+
+    def __init__(self, code: int | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Reply(Enum):
+    """What a handler returns when the answer is not a plain ``OK``."""
+
+    OK = "ok"
+    PENDING = "pending"
+    """The command goes on; the port stays busy until the engine is told it finished."""
+    NONE = "none"
+    """The handler produced its own final output (e.g. ``CONNECT``, a ``>`` prompt)."""
+
+
+@dataclass(frozen=True)
+class FinalText:
+    """Answer with this final line instead of ``OK`` (``SEND OK``, ``SEND FAIL``)."""
+
+    text: str
+
+
+Outcome = Reply | FinalText | None
+Handler = Callable[["ModemEngine", CommandCall], Outcome]
+_H = TypeVar("_H", bound=Handler)
+
+ALL_FORMS = frozenset(Form)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    kind: Kind
+    forms: frozenset[Form]
+    test: str | None
+    handler: Handler
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._specs: dict[str, CommandSpec] = {}
+
+    def command(
+        self,
+        *names: str,
+        kind: Kind,
+        forms: Iterable[Form] = ALL_FORMS,
+        test: str | None = None,
+    ) -> Callable[[_H], _H]:
+        """Register a handler under one or more names (aliases such as ``+GMR``/``+CGMR``).
+
+        ``test`` is the information line answered to ``AT+X=?``; with ``Form.TEST`` in
+        ``forms`` and no ``test`` text, the handler is called for the test form too.
+        """
+        form_set = frozenset(forms)
+
+        def register(handler: _H) -> _H:
+            for name in names:
+                key = name.upper()
+                if key in self._specs:
+                    raise ValueError(f"{key} registered twice")
+                self._specs[key] = CommandSpec(key, kind, form_set, test, handler)
+            return handler
+
+        return register
+
+    def lookup(self, name: str) -> CommandSpec | None:
+        return self._specs.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._specs)
+
+
+REGISTRY = Registry()
+"""The module's command set; ``modemu.modem.commands`` fills it on import."""
+
+
+_MISSING: Any = object()
+
+
+class Params:
+    """Typed, range-checked access to a command's arguments; every failure is a
+    :class:`CommandError` with no code, i.e. "invalid parameters" in the command's kind."""
+
+    def __init__(self, call: CommandCall, max_count: int, min_count: int = 1) -> None:
+        if not min_count <= len(call.args) <= max_count:
+            raise CommandError()
+        self.args = call.args
+
+    def __len__(self) -> int:
+        return len(self.args)
+
+    def given(self, index: int) -> bool:
+        return index < len(self.args) and not self.args[index].omitted
+
+    def integer(self, index: int, low: int, high: int, default: int = _MISSING) -> int:
+        arg = self._arg(index)
+        if arg is None:
+            if default is _MISSING:
+                raise CommandError()
+            return default
+        text = arg.text
+        if arg.quoted or not text.isdigit() or len(text) > 10:
+            raise CommandError()
+        value = int(text)
+        if not low <= value <= high:
+            raise CommandError()
+        return value
+
+    def string(self, index: int, max_len: int = 255, default: str = _MISSING) -> str:
+        arg = self._arg(index)
+        if arg is None:
+            if default is _MISSING:
+                raise CommandError()
+            return default
+        if len(arg.text) > max_len:
+            raise CommandError()
+        return arg.text
+
+    def choice(self, index: int, options: Iterable[str], default: str = _MISSING) -> str:
+        """A string argument that must be one of ``options`` (compared case-insensitively)."""
+        value = self.string(index, default=default)
+        for option in options:
+            if option.upper() == value.upper():
+                return option
+        raise CommandError()
+
+    def _arg(self, index: int) -> Arg | None:
+        if index >= len(self.args) or self.args[index].omitted:
+            return None
+        return self.args[index]

@@ -1,0 +1,141 @@
+"""The module's state as plain dataclasses: AT settings, PDP contexts, socket slots.
+
+Factory values live here (spec §13/§14) so that ``AT&F``, ``ATZ`` and a reboot restore
+them by building a fresh object, never by resetting fields one by one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from modemu.net.base import Address, Service
+
+MAX_CONTEXTS_ACTIVE = 3
+CONTEXT_IDS = range(1, 16)
+SOCKET_IDS = range(12)
+
+
+def factory_s_registers() -> dict[int, int]:
+    return {0: 0, 3: 13, 4: 10, 5: 8, 6: 2, 7: 0, 8: 2, 10: 15}
+
+
+@dataclass
+class QiConfig:
+    """``AT+QICFG`` values (spec §3). Defaults marked A2 are emulator choices."""
+
+    transpktsize: int = 1024
+    transwaittm: int = 2
+    dataformat: tuple[int, int] = (0, 0)
+    viewmode: int = 0
+    passiveclosed: int = 0
+    udp_readmode: int = 0
+    udp_sendmode: int = 0
+    keepalive: tuple[int, int, int, int] = (0, 60, 25, 3)  # A2: idle/interval/probes
+    recvind: int = 0
+    retranscfg: tuple[int, int] = (8, 600)  # A2
+    tcp_accept: int = 1
+    send_buffersize: int = 10240  # A2
+    send_auto: dict[int, tuple[int, str]] = field(default_factory=dict)
+    recv_ignore: dict[int, str] = field(default_factory=dict)
+    formatcfg: int = 0
+    qisend_timeout: int = 0  # A9: 0 = wait indefinitely
+    close_mode: int = 0
+    tcp_sendmode: int = 0
+
+
+@dataclass
+class Settings:
+    """Volatile AT settings: lost on ``AT&F``/``ATZ``/reboot (except where noted)."""
+
+    echo: bool = True
+    verbose: bool = True
+    quiet: bool = False
+    cmee: int = 1
+    dtr_mode: int = 2
+    dcd_mode: int = 1
+    s_registers: dict[int, int] = field(default_factory=factory_s_registers)
+    creg_n: int = 0
+    cgreg_n: int = 0
+    cereg_n: int = 0
+    ctzr: int = 0
+    ctzu: int = 0
+    cmgf: int = 0
+    qsclk: int = 0
+    qisde: bool = True
+    last_qi_error: int = 0
+    qicfg: QiConfig = field(default_factory=QiConfig)
+
+
+@dataclass
+class PdpContext:
+    """One ``AT+QICSGP`` profile (saved to NV) and its activation state (volatile)."""
+
+    cid: int
+    context_type: int = 1
+    apn: str = ""
+    username: str = ""
+    password: str = ""
+    auth: int = 0
+    active: bool = False
+    address: str = ""
+    dns: tuple[str, str] = ("", "")
+
+    def profile_dict(self) -> dict[str, object]:
+        return {
+            "context_type": self.context_type,
+            "apn": self.apn,
+            "username": self.username,
+            "password": self.password,
+            "auth": self.auth,
+        }
+
+
+class SocketState(IntEnum):
+    """``<socket_state>`` of ``AT+QISTATE`` (spec §5.3)."""
+
+    INITIAL = 0
+    OPENING = 1
+    CONNECTED = 2
+    LISTENING = 3
+    CLOSING = 4
+
+
+class AccessMode(IntEnum):
+    BUFFER = 0
+    PUSH = 1
+    TRANSPARENT = 2
+
+
+@dataclass
+class SocketSlot:
+    """One of the 12 socket ids and everything the module keeps about it."""
+
+    conn_id: int
+    cid: int = 1
+    service: Service = Service.TCP
+    remote_ip: str = ""
+    remote_port: int = 0
+    local_port: int = 0
+    state: SocketState = SocketState.INITIAL
+    server_id: int = 0
+    access_mode: AccessMode = AccessMode.BUFFER
+    rx: bytearray = field(default_factory=bytearray)
+    datagrams: deque[tuple[bytes, Address]] = field(default_factory=deque)
+    rx_bytes_held: int = 0
+    rx_total: int = 0
+    rx_read: int = 0
+    tx_total: int = 0
+    recv_reported: bool = False
+    paused: bool = False
+    closing_by_host: bool = False
+    dropped_datagrams: int = 0
+
+    @property
+    def unread(self) -> int:
+        return self.rx_total - self.rx_read
+
+    @property
+    def in_use(self) -> bool:
+        return self.state is not SocketState.INITIAL
