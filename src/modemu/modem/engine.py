@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from modemu.at import render
 from modemu.at.codes import CME_ERROR_TEXT, Result
@@ -41,10 +41,6 @@ class InputSink(Protocol):
     def feed(self, data: memoryview, now: float) -> int:
         """Take bytes; return how many were consumed (the rest goes to the next mode)."""
         ...
-
-
-class NetHandler(Protocol):
-    def __call__(self, engine: ModemEngine, event: NetEvent) -> None: ...
 
 
 @dataclass(order=True)
@@ -103,12 +99,19 @@ class ModemEngine:
         self._reader = CommandLineReader(profile.max_line)
         self._last_line = ""
         self._out = bytearray()
-        self._urcs: deque[bytes | tuple[str, bytes]] = deque()
+        self._urcs: deque[bytes | tuple[str, bytes, bytes]] = deque()
         self._inbox = bytearray()
         self._timers: list[Timer] = []
         self._seq = itertools.count()
         self._pending: _Pending | None = None
         self._after_line: list[Callable[[], None]] = []
+        self._executing = False
+        self.input_blocked = False
+        """Set by a data mode whose peer is not keeping up; the host is paused meanwhile."""
+        self.note: Callable[..., None] = lambda event, **fields: None
+        """Observer for events worth a trace line (dropped datagrams…); set by the server."""
+        for initialise in ENGINE_INITIALISERS:
+            initialise(self)
         self._load_nv()
         self.call_at(now + profile.boot_delay, self._boot)
 
@@ -159,7 +162,7 @@ class ModemEngine:
     @property
     def wants_input(self) -> bool:
         """False while held input exceeds :data:`PENDING_INPUT_LIMIT` (pause the host)."""
-        return len(self._inbox) < PENDING_INPUT_LIMIT
+        return len(self._inbox) < PENDING_INPUT_LIMIT and not self.input_blocked
 
     @property
     def powered(self) -> bool:
@@ -197,16 +200,19 @@ class ModemEngine:
         """Information text of the running command."""
         self._out += render.info(lines, self.settings.verbose)
 
-    def urc(self, text: str | bytes, payload: bytes | None = None) -> None:
-        """Queue an unsolicited result code (with a raw payload for direct push)."""
-        line = text.encode("latin-1") if isinstance(text, str) else text
-        self._urcs.append(line if payload is None else (line.decode("latin-1"), payload))
+    def urc(self, text: str, payload: bytes | None = None, sep: bytes = b"\r\n") -> None:
+        """Queue an unsolicited result code; ``payload`` follows the header after ``sep``
+        (direct push: ``\r\n``, or ``,`` with viewmode 1) and is closed by CRLF."""
+        if payload is None:
+            self._urcs.append(text.encode("latin-1"))
+        else:
+            self._urcs.append((text, sep, payload))
         self._flush_urcs()
 
     @property
     def urc_backlog(self) -> int:
         """Bytes of payload waiting in the URC queue (used to pause sockets)."""
-        return sum(len(u[1]) for u in self._urcs if isinstance(u, tuple))
+        return sum(len(u[2]) for u in self._urcs if isinstance(u, tuple))
 
     def result(self, code: Result) -> None:
         if not self.settings.quiet:
@@ -238,7 +244,11 @@ class ModemEngine:
         if error is not None:
             self._report_error(pending.kind, error)
         elif self._apply_outcome(outcome, pending.kind):
-            self._run_calls(pending.rest)
+            self._executing = True
+            try:
+                self._run_calls(pending.rest)
+            finally:
+                self._executing = False
         self._flush_urcs()
 
     def after_line(self, action: Callable[[], None]) -> None:
@@ -264,6 +274,17 @@ class ModemEngine:
     def deactivate_all_contexts(self) -> None:
         for cid in sorted(self.contexts):
             self.deactivate_context(cid)
+
+    def take_pending(self) -> None:
+        """Forget the pending command without answering it (its handler answers itself,
+        e.g. ``CONNECT`` for a transparent QIOPEN)."""
+        self._pending = None
+
+    def begin_pending(self, kind: Kind) -> None:
+        """Keep the port busy after a data phase until :meth:`finish_pending`."""
+        self._pending = _Pending(kind, [])
+        if self.mode is not PortMode.BUSY:
+            self.change_mode(Trigger.PENDING)
 
     def save_nv(self) -> None:
         self.nv.save(
@@ -340,7 +361,11 @@ class ModemEngine:
         except AtSyntaxError:
             self.result(Result.ERROR)
             return
-        self._run_calls(calls)
+        self._executing = True
+        try:
+            self._run_calls(calls)
+        finally:
+            self._executing = False
         self._flush_urcs()
         self._run_after_line()
 
@@ -411,13 +436,15 @@ class ModemEngine:
             self.result(Result.ERROR)
 
     def _flush_urcs(self) -> None:
-        if self.mode is not PortMode.COMMAND or not self._urcs:
+        if self.mode is not PortMode.COMMAND or self._executing or not self._urcs:
             return
         verbose = self.settings.verbose
         while self._urcs:
             item = self._urcs.popleft()
             if isinstance(item, tuple):
-                self._out += render.urc(item[0], verbose) + item[1] + render.CRLF
+                header, sep, payload = item
+                lead = render.CRLF if verbose else b""
+                self._out += lead + header.encode("latin-1") + sep + payload + render.CRLF
             else:
                 self._out += render.urc(item, verbose)
         drained = self.extensions.get("on_urcs_flushed")
@@ -462,12 +489,19 @@ class ModemEngine:
             ctx.auth = int(values.get("auth", 0))
 
 
-NET_HANDLERS: dict[type, NetHandler] = {}
-"""Net event type → handler; filled by the command modules that own the feature."""
+ENGINE_INITIALISERS: list[Callable[[ModemEngine], object]] = []
+"""Called with each new engine; feature modules attach their runtime state here."""
+
+NET_HANDLERS: dict[type, Callable[[ModemEngine, Any], None]] = {}
+"""Net event type → handler; filled by the modules that own the feature."""
+
+_E = TypeVar("_E")
 
 
-def register_net_handler(event_type: type) -> Callable[[NetHandler], NetHandler]:
-    def register(handler: NetHandler) -> NetHandler:
+def register_net_handler(
+    event_type: type[_E],
+) -> Callable[[Callable[[ModemEngine, _E], None]], Callable[[ModemEngine, _E], None]]:
+    def register(handler: Callable[[ModemEngine, _E], None]) -> Callable[[ModemEngine, _E], None]:
         NET_HANDLERS[event_type] = handler
         return handler
 

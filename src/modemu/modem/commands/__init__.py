@@ -1,5 +1,13 @@
 """Command handlers, one module per area; importing this package registers them all."""
 
-from modemu.modem.commands import basic, identity, network, pdp, power, timekeeping
+from modemu.modem.commands import (
+    basic,
+    identity,
+    network,
+    pdp,
+    power,
+    sockets,
+    timekeeping,
+)
 
-__all__ = ["basic", "identity", "network", "pdp", "power", "timekeeping"]
+__all__ = ["basic", "identity", "network", "pdp", "power", "sockets", "timekeeping"]

@@ -1,0 +1,419 @@
+"""Socket commands (spec §5 to §9): QIOPEN, QICLOSE, QISTATE, QISEND, QISENDEX, QIRD,
+QISWTMD, QISDE and ATO."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+from modemu.at.codes import QiError, Result
+from modemu.at.syntax import CommandCall, Form
+from modemu.modem.dataentry import DataEntry, EntryResult, valid_hex
+from modemu.modem.modes import PortMode, Trigger
+from modemu.modem.registry import REGISTRY, CommandError, FinalText, Kind, Outcome, Params, Reply
+from modemu.modem.sockets import runtime
+from modemu.modem.state import AccessMode, SocketSlot, SocketState
+from modemu.net.base import Service
+
+if TYPE_CHECKING:
+    from modemu.modem.engine import ModemEngine
+
+AT_PORT = "uart1"
+"""``<AT_port>`` of QISTATE: the emulator is a serial line (spec §5.3)."""
+SERVICES = tuple(s.value for s in Service if s is not Service.TCP_INCOMING)
+MAX_READ = 1500
+MAX_SEND = 1460
+
+
+def _slot_for(m: ModemEngine, p: Params, index: int = 0) -> SocketSlot:
+    return m.sockets[p.integer(index, 0, 11)]
+
+
+# -- QIOPEN ------------------------------------------------------------------------------
+
+
+@REGISTRY.command(
+    "+QIOPEN", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
+    test='+QIOPEN: (1-15),(0-11),"TCP/UDP/TCP LISTENER/UDP SERVICE",'
+         '"<IP_address>/<domain_name>",<remote_port>,<local_port>,(0-2)',
+)
+def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
+    p = Params(call, 7, min_count=5)
+    cid = p.integer(0, 1, 15)
+    conn_id = p.integer(1, 0, 11)
+    service = Service(p.choice(2, SERVICES))
+    host = p.string(3, 150)
+    remote_port = p.integer(4, 0, 65535)
+    local_port = p.integer(5, 0, 65535, default=0)
+    mode = AccessMode(p.integer(6, 0, 2, default=0))
+    if service in (Service.TCP_LISTENER, Service.UDP_SERVICE) and local_port == 0:
+        raise CommandError()
+    if service in (Service.TCP, Service.UDP) and (not host or remote_port == 0):
+        raise CommandError()
+    if service is Service.UDP_SERVICE and mode is AccessMode.TRANSPARENT:
+        raise CommandError(QiError.NOT_SUPPORTED)
+    transparent = mode is AccessMode.TRANSPARENT and service is not Service.TCP_LISTENER
+    slot = m.sockets[conn_id]
+    ctx = m.contexts.get(cid)
+    failure = None
+    if slot.in_use:
+        failure = QiError.ID_IN_USE
+    elif ctx is None or not ctx.active:
+        failure = QiError.PDP_OPEN_FAILED
+    if failure is not None:
+        if transparent:
+            raise CommandError(failure)
+        m.urc(f"+QIOPEN: {conn_id},{failure}")  # held until after the OK
+        return None
+    assert ctx is not None
+    rt = runtime(m)
+    m.sockets[conn_id] = SocketSlot(
+        conn_id, cid=cid, service=service, remote_ip=host, remote_port=remote_port,
+        local_port=local_port, state=SocketState.OPENING, server_id=conn_id,
+        access_mode=mode,
+    )
+    if service in (Service.TCP_LISTENER, Service.UDP_SERVICE):
+        m.sockets[conn_id].remote_ip = ctx.address
+        m.sockets[conn_id].remote_port = 0
+    dns = [server for server in ctx.dns if server]
+    m.net.open(conn_id, service, host, remote_port, local_port, dns, rt.options())
+    if transparent:
+        rt.pending_open = conn_id
+        return Reply.PENDING
+    return None
+
+
+# -- QICLOSE -----------------------------------------------------------------------------
+
+
+@REGISTRY.command("+QICLOSE", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
+                  test="+QICLOSE: (0-11),(0-65535)")
+def close_socket(m: ModemEngine, call: CommandCall) -> Outcome:
+    p = Params(call, 2)
+    slot = _slot_for(m, p)
+    timeout = p.integer(1, 0, 65535, default=10)
+    if not slot.in_use:
+        return None
+    rt = runtime(m)
+    if slot.closing_by_host:
+        raise CommandError(QiError.BUSY)
+    slot.closing_by_host = True
+    if rt.pending_open == slot.conn_id:
+        rt.pending_open = None
+    rt.close_on_net(slot, timeout)
+    if m.settings.qicfg.close_mode:
+        rt.closing_async.add(slot.conn_id)
+        return None
+    rt.pending_close = slot.conn_id
+    return Reply.PENDING
+
+
+# -- QISTATE -----------------------------------------------------------------------------
+
+
+def state_line(m: ModemEngine, slot: SocketSlot) -> str:
+    return (
+        f'+QISTATE: {slot.conn_id},"{slot.service.value}","{slot.remote_ip}",'
+        f"{slot.remote_port},{slot.local_port},{int(slot.state)},{slot.cid},"
+        f'{slot.server_id},{int(slot.access_mode)},"{AT_PORT}"'
+    )
+
+
+@REGISTRY.command("+QISTATE", kind=Kind.TCPIP)
+def socket_state(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.TEST:
+        return None
+    slots = [s for s in m.sockets if s.in_use]
+    if call.form is Form.SET:
+        p = Params(call, 2, min_count=2)
+        query = p.integer(0, 0, 1)
+        if query == 0:
+            cid = p.integer(1, 1, 15)
+            slots = [s for s in slots if s.cid == cid]
+        else:
+            conn_id = p.integer(1, 0, 11)
+            slots = [s for s in slots if s.conn_id == conn_id]
+    m.info(*(state_line(m, s) for s in slots))
+    return None
+
+
+# -- QISEND / QISENDEX --------------------------------------------------------------------
+
+
+def _check_sendable(m: ModemEngine, slot: SocketSlot) -> None:
+    rt = runtime(m)
+    if slot.conn_id in rt.broken:
+        raise CommandError(QiError.PDP_BROKEN)
+    if slot.service is Service.TCP_LISTENER:
+        raise CommandError(QiError.NOT_SUPPORTED)
+    if slot.state is SocketState.CLOSING:
+        raise CommandError(QiError.SOCKET_CLOSED)
+    if slot.state is not SocketState.CONNECTED or slot.closing_by_host:
+        raise CommandError(QiError.NOT_ALLOWED)
+    if slot.access_mode is AccessMode.TRANSPARENT:
+        raise CommandError(QiError.NOT_ALLOWED)
+
+
+@REGISTRY.command("+QISEND", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
+                  test="+QISEND: (0-11),(0-1460)")
+def send(m: ModemEngine, call: CommandCall) -> Outcome:
+    p = Params(call, 4)
+    slot = _slot_for(m, p)
+    if len(p) == 2 and p.integer(1, 0, MAX_SEND) == 0:
+        return _send_query(m, slot)
+    _check_sendable(m, slot)
+    service_form = slot.service is Service.UDP_SERVICE
+    if service_form != (len(p) == 4) or len(p) == 3:
+        raise CommandError()
+    length = p.integer(1, 1, MAX_SEND) if len(p) >= 2 else None
+    dest = None
+    if service_form:
+        dest = (_dotted(p.string(2, 15)), p.integer(3, 1, 65535))
+    _prompt(m, slot, length, dest)
+    return Reply.NONE
+
+
+def _dotted(text: str) -> str:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        raise CommandError() from None
+    return text
+
+
+def _send_query(m: ModemEngine, slot: SocketSlot) -> Outcome:
+    if not slot.in_use:
+        raise CommandError(QiError.NOT_ALLOWED)
+    unacked = 0
+    if slot.service in (Service.TCP, Service.TCP_INCOMING) and slot.state in (
+        SocketState.CONNECTED, SocketState.CLOSING
+    ):
+        unacked = min(m.net.backlog(slot.conn_id), slot.tx_total)
+    m.info(f"+QISEND: {slot.tx_total},{slot.tx_total - unacked},{unacked}")
+    return None
+
+
+def _prompt(
+    m: ModemEngine, slot: SocketSlot, length: int | None, dest: tuple[str, int] | None
+) -> None:
+    cfg = m.settings.qicfg
+    echo = m.write if m.settings.qisde else None
+    timer = None
+
+    def done(result: EntryResult) -> None:
+        if timer is not None:
+            timer.cancel()
+        _finish_send(m, slot.conn_id, result, dest)
+
+    entry = DataEntry(length, echo, done, hex_input=bool(cfg.dataformat[0]))
+    m.write(b"\r\n>\r\n" if cfg.formatcfg else b"\r\n>")
+    m.enter_sink(entry, Trigger.PROMPT)
+    if cfg.qisend_timeout:
+        timer = m.call_later(cfg.qisend_timeout, entry.expire)
+
+
+def _finish_send(
+    m: ModemEngine, conn_id: int, result: EntryResult, dest: tuple[str, int] | None
+) -> None:
+    """Answer the data entry, then leave it, so held URCs come after ``SEND OK``."""
+    _answer_send(m, conn_id, result, dest)
+    if m.mode is PortMode.DATA_ENTRY:
+        m.change_mode(Trigger.DATA_DONE)
+
+
+def _answer_send(
+    m: ModemEngine, conn_id: int, result: EntryResult, dest: tuple[str, int] | None
+) -> None:
+    slot = m.sockets[conn_id]
+    if result.cancelled:
+        m.settings.last_qi_error = QiError.SEND_CANCELLED
+        m.result(Result.OK)
+    elif result.timed_out or result.too_long or result.bad_hex:
+        m.settings.last_qi_error = (
+            QiError.TIMEOUT if result.timed_out else QiError.INVALID_PARAMS)
+        m.result(Result.ERROR)
+    elif slot.state is not SocketState.CONNECTED or slot.closing_by_host:
+        m.settings.last_qi_error = QiError.SOCKET_CLOSED
+        m.result(Result.ERROR)
+    else:
+        m.settings.last_qi_error = 0
+        _transmit(m, slot, result.payload, dest)
+
+
+def _transmit(
+    m: ModemEngine, slot: SocketSlot, payload: bytes, dest: tuple[str, int] | None
+) -> None:
+    """Queue a payload and answer per ``TCP/SendMode`` (spec §6.5, A10)."""
+    cfg = m.settings.qicfg
+    rt = runtime(m)
+    is_tcp = slot.service in (Service.TCP, Service.TCP_INCOMING)
+    if is_tcp and m.net.backlog(slot.conn_id) + len(payload) > cfg.send_buffersize:
+        m.final_text("SEND FAIL")
+        return
+    if payload:
+        rt.send(slot, payload, dest)
+    mode = cfg.tcp_sendmode if is_tcp and payload else 0
+    if mode == 0:
+        m.final_text("SEND OK")
+        return
+    req = rt.request_id()
+    rt.ack_waits[req] = (slot.conn_id, mode)
+    m.net.wait_acked(slot.conn_id, req)
+    if mode in (1, 2):
+        m.begin_pending(Kind.TCPIP)
+    else:
+        m.result(Result.OK)
+
+
+@REGISTRY.command("+QISENDEX", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
+                  test="+QISENDEX: (0-11),<hex_string>")
+def send_hex(m: ModemEngine, call: CommandCall) -> Outcome:
+    p = Params(call, 2, min_count=2)
+    slot = _slot_for(m, p)
+    text = p.string(1, 512).encode("latin-1")
+    if not text or not valid_hex(text):
+        raise CommandError()
+    if slot.service is Service.UDP_SERVICE:
+        raise CommandError(QiError.NOT_SUPPORTED)
+    _check_sendable(m, slot)
+    _transmit(m, slot, bytes.fromhex(text.decode()), None)
+    return Reply.NONE
+
+
+# -- QIRD --------------------------------------------------------------------------------
+
+
+@REGISTRY.command("+QIRD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
+                  test="+QIRD: (0-11),(0-1500)")
+def read(m: ModemEngine, call: CommandCall) -> Outcome:
+    p = Params(call, 2)
+    slot = _slot_for(m, p)
+    length = p.integer(1, 0, MAX_READ, default=MAX_READ)
+    if slot.state not in (SocketState.CONNECTED, SocketState.CLOSING):
+        raise CommandError(QiError.NOT_ALLOWED)
+    if slot.service is Service.TCP_LISTENER or slot.access_mode is AccessMode.TRANSPARENT:
+        raise CommandError(QiError.NOT_SUPPORTED)
+    if length == 0:
+        m.info(f"+QIRD: {slot.rx_total},{slot.rx_read},{slot.unread}")
+        return None
+    if slot.service in (Service.UDP, Service.UDP_SERVICE) and slot.datagrams:
+        _read_datagram(m, slot, length)
+    elif slot.rx:
+        data = bytes(slot.rx[:length])
+        del slot.rx[:length]
+        slot.rx_read += len(data)
+        _render_read(m, f"+QIRD: {len(data)}", data)
+    else:
+        m.info("+QIRD: 0")
+    runtime(m).after_read(slot)
+    return None
+
+
+def _read_datagram(m: ModemEngine, slot: SocketSlot, length: int) -> None:
+    if m.settings.qicfg.udp_readmode:
+        data, sender = _read_udp_stream(slot, length)
+    else:
+        data, sender = slot.datagrams.popleft()
+        slot.rx_read += len(data)
+        data = data[:length]  # the rest of an over-long datagram is discarded, as recvfrom
+    header = f"+QIRD: {len(data)}"
+    if slot.service is Service.UDP_SERVICE:
+        header += f',"{sender[0]}",{sender[1]}'
+    _render_read(m, header, data)
+
+
+def _read_udp_stream(slot: SocketSlot, length: int) -> tuple[bytes, tuple[str, int]]:
+    """``udp/readmode`` 1: datagrams read as one byte stream."""
+    out = bytearray()
+    sender = slot.datagrams[0][1]
+    while slot.datagrams and len(out) < length:
+        data, origin = slot.datagrams.popleft()
+        take = length - len(out)
+        out += data[:take]
+        if len(data) > take:
+            slot.datagrams.appendleft((data[take:], origin))
+    slot.rx_read += len(out)
+    return bytes(out), sender
+
+
+def _render_read(m: ModemEngine, header: str, data: bytes) -> None:
+    cfg = m.settings.qicfg
+    payload = data.hex().upper().encode() if cfg.dataformat[1] else data
+    if cfg.viewmode:
+        m.info(header.encode("latin-1") + b"," + payload)
+    else:
+        m.info(header, payload)
+
+
+# -- QISWTMD, ATO, QISDE -------------------------------------------------------------------
+
+
+@REGISTRY.command("+QISWTMD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
+                  test="+QISWTMD: (0-11),(0-2)")
+def switch_mode(m: ModemEngine, call: CommandCall) -> Outcome:
+    p = Params(call, 2, min_count=2)
+    slot = _slot_for(m, p)
+    mode = AccessMode(p.integer(1, 0, 2))
+    if not slot.in_use or slot.state is SocketState.OPENING:
+        raise CommandError(QiError.NOT_ALLOWED)
+    rt = runtime(m)
+    if mode is AccessMode.TRANSPARENT:
+        if slot.service in (Service.TCP_LISTENER, Service.UDP_SERVICE):
+            raise CommandError(QiError.NOT_SUPPORTED)
+        if slot.state is not SocketState.CONNECTED:
+            raise CommandError(QiError.SOCKET_CLOSED)
+        rt.enter_transparent(slot)
+        return Reply.NONE
+    previous = slot.access_mode
+    slot.access_mode = mode
+    if mode is AccessMode.PUSH and previous is AccessMode.BUFFER:
+        _flush_as_push(m, slot)  # URCs are held until after the OK (spec A12)
+    elif mode is AccessMode.BUFFER:
+        rt.resume(slot)
+    return None
+
+
+def _flush_as_push(m: ModemEngine, slot: SocketSlot) -> None:
+    rt = runtime(m)
+    while slot.datagrams:
+        data, sender = slot.datagrams.popleft()
+        slot.rx_read += len(data)
+        rt.push(slot, data, sender)
+        slot.rx_total -= len(data)
+        slot.rx_read -= len(data)
+    if slot.rx:
+        data = bytes(slot.rx)
+        slot.rx.clear()
+        slot.rx_total -= len(data)
+        rt.push(slot, data, None)
+    slot.recv_reported = False
+    rt.after_read(slot)
+
+
+@REGISTRY.command("O", kind=Kind.V250, forms=(Form.EXEC, Form.SET))
+def online(m: ModemEngine, call: CommandCall) -> Outcome:
+    """``ATO``: back to the socket that last left transparent mode (spec §9)."""
+    if call.form is Form.SET:
+        Params(call, 1).integer(0, 0, 0)
+    rt = runtime(m)
+    conn_id = rt.last_transparent
+    slot = m.sockets[conn_id] if conn_id is not None else None
+    if slot is None or slot.state is not SocketState.CONNECTED or slot.closing_by_host:
+        m.result(Result.NO_CARRIER)
+        return Reply.NONE
+    rt.enter_transparent(slot)
+    return Reply.NONE
+
+
+@REGISTRY.command("+QISDE", kind=Kind.TCPIP, test="+QISDE: (0,1)")
+def data_echo(m: ModemEngine, call: CommandCall) -> Outcome:
+    if call.form is Form.READ:
+        m.info(f"+QISDE: {int(m.settings.qisde)}")
+    elif call.form is Form.SET:
+        m.settings.qisde = bool(Params(call, 1).integer(0, 0, 1))
+    else:
+        raise CommandError()
+    return None
+
+
+_ = FinalText

@@ -1,0 +1,474 @@
+"""Socket slots at work: receive buffering, URCs, back-pressure, and net event handling.
+
+The AT commands that drive sockets live in :mod:`modemu.modem.commands.sockets`; this
+module holds what happens to a slot between commands: data arriving from the network is
+buffered (bounded, spec §16), pushed (direct push) or bridged (transparent), peers closing
+are reported, listeners hand out ``TCP INCOMING`` ids, and reading from a socket is paused
+whenever the host cannot take more, so nothing is lost and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from modemu.at.codes import QiError, Result
+from modemu.modem.engine import ENGINE_INITIALISERS, register_net_handler
+from modemu.modem.modes import PortMode, Trigger
+from modemu.modem.registry import CommandError, FinalText, Reply
+from modemu.modem.state import AccessMode, SocketSlot, SocketState
+from modemu.modem.transparent import SEND_BACKLOG_LIMIT, TransparentBridge
+from modemu.net.base import (
+    AllAcked,
+    Closed,
+    Incoming,
+    Opened,
+    OpenFailed,
+    PdpDeactivated,
+    PeerClosed,
+    Received,
+    Service,
+    SocketOptions,
+)
+
+if TYPE_CHECKING:
+    from modemu.modem.engine import ModemEngine
+
+PUSH_CHUNK = 1500
+"""Direct push splits arrivals into URCs of at most this many bytes (spec §7.2)."""
+
+
+class SocketRuntime:
+    """Per-engine socket bookkeeping that is not part of a slot's visible state."""
+
+    def __init__(self, engine: ModemEngine) -> None:
+        self.engine = engine
+        self.bridge: TransparentBridge | None = None
+        self.last_transparent: int | None = None
+        self.overflow: dict[int, bytearray] = {}
+        self.close_waiters: dict[int, int] = {}
+        self.closing_async: set[int] = set()
+        self.pending_close: int | None = None
+        self.pending_open: int | None = None
+        self.ack_waits: dict[int, tuple[int, int]] = {}  # req → (conn_id, send mode)
+        self.next_req = 1
+        self.broken: set[int] = set()
+        engine.extensions["sockets"] = self
+        engine.extensions["release_context_sockets"] = self.release_context
+        engine.extensions["on_power_off"] = self.release_all
+        engine.extensions["on_urcs_flushed"] = self.resume_where_possible
+        engine.extensions["on_host_writable"] = lambda _writable: self.resume_where_possible()
+
+    def request_id(self) -> int:
+        req = self.next_req
+        self.next_req += 1
+        return req
+
+    # -- slot lifecycle ---------------------------------------------------------------
+
+    def close_on_net(self, slot: SocketSlot, timeout: float) -> None:
+        conn_id = slot.conn_id
+        self.close_waiters[conn_id] = self.close_waiters.get(conn_id, 0) + 1
+        self.engine.net.close(conn_id, timeout)
+
+    def free(self, slot: SocketSlot) -> None:
+        """Return a slot to Initial, dropping its buffers."""
+        self.overflow.pop(slot.conn_id, None)
+        self.broken.discard(slot.conn_id)
+        if self.bridge is not None and self.bridge.conn_id == slot.conn_id:
+            self.bridge.close()
+            self.bridge = None
+        if self.last_transparent == slot.conn_id:
+            self.last_transparent = None
+        self.engine.sockets[slot.conn_id] = SocketSlot(slot.conn_id)
+
+    def release_context(self, cid: int) -> None:
+        """QIDEACT: tear down the context's sockets silently (spec A18)."""
+        for slot in list(self.engine.sockets):
+            if slot.in_use and slot.cid == cid:
+                self.close_on_net(slot, 0)
+                self.free(slot)
+
+    def release_all(self) -> None:
+        for slot in list(self.engine.sockets):
+            if slot.in_use:
+                self.close_on_net(slot, 0)
+                self.free(slot)
+        self.pending_close = self.pending_open = None
+        self.ack_waits.clear()
+
+    def options(self) -> SocketOptions:
+        cfg = self.engine.settings.qicfg
+        keepalive = cfg.keepalive[1:] if cfg.keepalive[0] else None
+        return SocketOptions(keepalive=keepalive, retransmission=cfg.retranscfg)
+
+    # -- receiving ----------------------------------------------------------------------
+
+    def deliver(self, slot: SocketSlot, data: bytes, sender: tuple[str, int] | None) -> None:
+        ignore = self.engine.settings.qicfg.recv_ignore.get(slot.conn_id)
+        if ignore is not None and data == ignore.encode("latin-1"):
+            return
+        if self.bridge is not None and self.bridge.conn_id == slot.conn_id:
+            self.engine.write(data)
+            if not self.engine.host_writable:
+                self.pause(slot)
+            return
+        if slot.access_mode is AccessMode.PUSH:
+            self.push(slot, data, sender)
+            return
+        if slot.service in (Service.UDP, Service.UDP_SERVICE):
+            self.buffer_datagram(slot, data, sender)
+        else:
+            self.buffer_stream(slot, data)
+
+    def push(self, slot: SocketSlot, data: bytes, sender: tuple[str, int] | None) -> None:
+        m = self.engine
+        cfg = m.settings.qicfg
+        slot.rx_total += len(data)
+        slot.rx_read += len(data)
+        sep = b"," if cfg.viewmode else b"\r\n"
+        for start in range(0, len(data), PUSH_CHUNK):
+            chunk = data[start : start + PUSH_CHUNK]
+            header = f'+QIURC: "recv",{slot.conn_id},{len(chunk)}'
+            if slot.service is Service.UDP_SERVICE and sender is not None:
+                header += f',"{sender[0]}",{sender[1]}'
+            payload = chunk.hex().upper().encode() if cfg.dataformat[1] else chunk
+            m.urc(header, payload, sep)
+        if m.urc_backlog > m.profile.rx_buffer_size or not m.host_writable:
+            self.pause(slot)
+
+    def buffer_stream(self, slot: SocketSlot, data: bytes) -> None:
+        cap = self.engine.profile.rx_buffer_size
+        overflow = self.overflow.get(slot.conn_id)
+        room = cap - slot.unread
+        if overflow or len(data) > room:
+            keep = max(room, 0) if not overflow else 0
+            self._append(slot, data[:keep])
+            self.overflow.setdefault(slot.conn_id, bytearray()).extend(data[keep:])
+            self.pause(slot)
+        else:
+            self._append(slot, data)
+        if slot.unread >= cap:
+            self.pause(slot)
+
+    def buffer_datagram(
+        self, slot: SocketSlot, data: bytes, sender: tuple[str, int] | None
+    ) -> None:
+        cap = self.engine.profile.rx_buffer_size
+        if slot.unread + len(data) > cap:
+            slot.dropped_datagrams += 1
+            self.engine.note("udp-drop", conn_id=slot.conn_id, bytes=len(data))
+            return
+        slot.datagrams.append((data, sender or (slot.remote_ip, slot.remote_port)))
+        slot.rx_total += len(data)
+        self.report_recv(slot)
+
+    def _append(self, slot: SocketSlot, data: bytes) -> None:
+        if not data:
+            return
+        slot.rx += data
+        slot.rx_total += len(data)
+        self.report_recv(slot)
+
+    def report_recv(self, slot: SocketSlot) -> None:
+        if slot.recv_reported or slot.unread == 0:
+            return
+        slot.recv_reported = True
+        if self.engine.settings.qicfg.recvind:
+            self.engine.urc(f'+QIURC: "recv",{slot.conn_id},{slot.unread}')
+        else:
+            self.engine.urc(f'+QIURC: "recv",{slot.conn_id}')
+
+    def after_read(self, slot: SocketSlot) -> None:
+        """The host read from the buffer: refill from overflow, resume, re-arm the URC."""
+        overflow = self.overflow.get(slot.conn_id)
+        cap = self.engine.profile.rx_buffer_size
+        if overflow:
+            take = min(len(overflow), cap - slot.unread)
+            if take > 0:
+                slot.rx += overflow[:take]
+                slot.rx_total += take
+                del overflow[:take]
+            if not overflow:
+                del self.overflow[slot.conn_id]
+        if slot.unread == 0:
+            slot.recv_reported = False
+            self.report_recv(slot)
+        if slot.conn_id not in self.overflow and slot.unread <= cap // 2:
+            self.resume(slot)
+
+    def pause(self, slot: SocketSlot) -> None:
+        if not slot.paused:
+            slot.paused = True
+            self.engine.net.pause_reading(slot.conn_id)
+
+    def resume(self, slot: SocketSlot) -> None:
+        if slot.paused and slot.state is SocketState.CONNECTED:
+            slot.paused = False
+            self.engine.net.resume_reading(slot.conn_id)
+
+    def resume_where_possible(self) -> None:
+        m = self.engine
+        if not m.host_writable:
+            return
+        for slot in m.sockets:
+            if not slot.paused:
+                continue
+            bridged = self.bridge is not None and self.bridge.conn_id == slot.conn_id
+            pushing = slot.access_mode is AccessMode.PUSH and not bridged
+            if bridged or (pushing and m.urc_backlog <= m.profile.rx_buffer_size):
+                self.resume(slot)
+
+    # -- transparent mode ---------------------------------------------------------------
+
+    def enter_transparent(self, slot: SocketSlot) -> None:
+        """Write ``CONNECT`` and bridge the port to ``slot``; buffered data follows (A12)."""
+        m = self.engine
+        slot.access_mode = AccessMode.TRANSPARENT
+        m.result(Result.CONNECT)
+        bridge = TransparentBridge(
+            m, slot.conn_id, lambda data: self.send(slot, data), lambda: self.escape(slot)
+        )
+        self.bridge = bridge
+        self.last_transparent = slot.conn_id
+        m.enter_sink(bridge, Trigger.CONNECT)
+        self.flush_buffer_raw(slot)
+        self.resume(slot)
+
+    def flush_buffer_raw(self, slot: SocketSlot) -> None:
+        data = bytes(slot.rx) + b"".join(d for d, _ in slot.datagrams)
+        slot.rx.clear()
+        slot.datagrams.clear()
+        slot.rx_read = slot.rx_total
+        slot.recv_reported = False
+        if data:
+            self.engine.write(data)
+        overflow = self.overflow.pop(slot.conn_id, None)
+        if overflow:
+            slot.rx_total += len(overflow)
+            slot.rx_read += len(overflow)
+            self.engine.write(bytes(overflow))
+
+    def escape(self, slot: SocketSlot) -> None:
+        """``+++`` accepted: ``OK``, command mode, the socket continues in buffer mode."""
+        m = self.engine
+        self.bridge = None
+        slot.access_mode = AccessMode.BUFFER
+        m.change_mode(Trigger.ESCAPE)
+        m.result(Result.OK)
+
+    def carrier_lost(self, slot: SocketSlot) -> None:
+        m = self.engine
+        if self.bridge is not None:
+            self.bridge.close()
+        self.bridge = None
+        slot.access_mode = AccessMode.BUFFER
+        m.change_mode(Trigger.CARRIER_LOST)
+        m.result(Result.NO_CARRIER)
+
+    def send(self, slot: SocketSlot, data: bytes, dest: tuple[str, int] | None = None) -> None:
+        self.engine.net.send(slot.conn_id, data, dest)
+        slot.tx_total += len(data)
+        bridge = self.bridge
+        if bridge is not None and bridge.conn_id == slot.conn_id:
+            self.check_host_pause(slot)
+
+    def check_host_pause(self, slot: SocketSlot) -> None:
+        """Pause the host while the peer is not taking transparent data fast enough."""
+        m = self.engine
+        if m.net.backlog(slot.conn_id) > _send_backlog_limit():
+            m.input_blocked = True
+            m.call_later(0.005, lambda: self._recheck_backlog(slot))
+
+    def _recheck_backlog(self, slot: SocketSlot) -> None:
+        m = self.engine
+        if not slot.in_use or m.net.backlog(slot.conn_id) <= _send_backlog_limit() // 2:
+            m.input_blocked = False
+        else:
+            m.call_later(0.005, lambda: self._recheck_backlog(slot))
+
+
+def _send_backlog_limit() -> int:
+    return SEND_BACKLOG_LIMIT
+
+
+ENGINE_INITIALISERS.append(SocketRuntime)
+
+
+def runtime(m: ModemEngine) -> SocketRuntime:
+    rt = m.extensions.get("sockets")
+    if isinstance(rt, SocketRuntime):
+        return rt
+    return SocketRuntime(m)
+
+
+# -- net events ---------------------------------------------------------------------------
+
+
+def _slot(m: ModemEngine, conn_id: int) -> SocketSlot | None:
+    if 0 <= conn_id < len(m.sockets):
+        return m.sockets[conn_id]
+    return None
+
+
+@register_net_handler(Opened)
+def on_opened(m: ModemEngine, event: Opened) -> None:
+    rt = runtime(m)
+    slot = _slot(m, event.conn_id)
+    if slot is None or slot.state is not SocketState.OPENING or slot.closing_by_host:
+        return
+    slot.local_port = event.local[1]
+    if event.remote is not None and slot.service in (Service.TCP, Service.UDP):
+        slot.remote_ip, slot.remote_port = event.remote
+    if slot.service is Service.TCP_LISTENER:
+        slot.state = SocketState.LISTENING
+    else:
+        slot.state = SocketState.CONNECTED
+    if rt.pending_open == slot.conn_id:
+        rt.pending_open = None
+        m.take_pending()
+        rt.enter_transparent(slot)
+        return
+    m.urc(f"+QIOPEN: {slot.conn_id},0")
+
+
+@register_net_handler(OpenFailed)
+def on_open_failed(m: ModemEngine, event: OpenFailed) -> None:
+    rt = runtime(m)
+    slot = _slot(m, event.conn_id)
+    if slot is None or slot.state is not SocketState.OPENING or slot.closing_by_host:
+        return
+    rt.free(slot)
+    if rt.pending_open == event.conn_id:
+        rt.pending_open = None
+        m.finish_pending(None, CommandError(event.code))
+        return
+    m.settings.last_qi_error = event.code  # docs/choices.md: async failures are queryable
+    m.urc(f"+QIOPEN: {event.conn_id},{event.code}")
+
+
+@register_net_handler(Received)
+def on_received(m: ModemEngine, event: Received) -> None:
+    slot = _slot(m, event.conn_id)
+    if slot is None or slot.state is not SocketState.CONNECTED or slot.closing_by_host:
+        return
+    runtime(m).deliver(slot, event.data, event.sender)
+
+
+@register_net_handler(PeerClosed)
+def on_peer_closed(m: ModemEngine, event: PeerClosed) -> None:
+    rt = runtime(m)
+    slot = _slot(m, event.conn_id)
+    if slot is None or slot.closing_by_host or slot.state not in (
+        SocketState.CONNECTED, SocketState.LISTENING
+    ):
+        return
+    slot.state = SocketState.CLOSING
+    overflow = rt.overflow.pop(slot.conn_id, None)
+    if overflow:
+        slot.rx += overflow
+        slot.rx_total += len(overflow)
+    if rt.bridge is not None and rt.bridge.conn_id == slot.conn_id:
+        rt.carrier_lost(slot)
+        return
+    m.urc(f'+QIURC: "closed",{slot.conn_id}')
+    if m.settings.qicfg.passiveclosed:
+        rt.close_on_net(slot, 0)
+        rt.free(slot)
+
+
+@register_net_handler(Closed)
+def on_closed(m: ModemEngine, event: Closed) -> None:
+    rt = runtime(m)
+    waiting = rt.close_waiters.get(event.conn_id, 0)
+    if waiting <= 1:
+        rt.close_waiters.pop(event.conn_id, None)
+    else:
+        rt.close_waiters[event.conn_id] = waiting - 1
+    slot = _slot(m, event.conn_id)
+    if slot is None or not slot.closing_by_host or waiting > 1:
+        return
+    rt.free(slot)
+    if event.conn_id in rt.closing_async:
+        rt.closing_async.discard(event.conn_id)
+        m.urc(f'+QIURC: "closed",{event.conn_id}')
+    if rt.pending_close == event.conn_id:
+        rt.pending_close = None
+        m.finish_pending(None)
+
+
+@register_net_handler(Incoming)
+def on_incoming(m: ModemEngine, event: Incoming) -> None:
+    rt = runtime(m)
+    listener = _slot(m, event.listener_id)
+    if listener is None or listener.state is not SocketState.LISTENING:
+        m.net.reject(event.token)
+        return
+    if not m.settings.qicfg.tcp_accept:
+        m.net.reject(event.token)
+        return
+    free = next((s for s in reversed(m.sockets) if not s.in_use), None)
+    if free is None:
+        m.net.reject(event.token)
+        m.urc('+QIURC: "incoming full"')
+        return
+    mode = listener.access_mode if listener.access_mode is not AccessMode.TRANSPARENT else (
+        AccessMode.BUFFER)
+    slot = SocketSlot(
+        free.conn_id,
+        cid=listener.cid,
+        service=Service.TCP_INCOMING,
+        remote_ip=event.remote[0],
+        remote_port=event.remote[1],
+        local_port=listener.local_port,
+        state=SocketState.CONNECTED,
+        server_id=listener.conn_id,
+        access_mode=mode,
+    )
+    m.sockets[free.conn_id] = slot
+    m.net.accept(event.token, free.conn_id, rt.options())
+    m.urc(f'+QIURC: "incoming",{free.conn_id},{listener.conn_id},'
+          f'"{event.remote[0]}",{event.remote[1]}')
+
+
+@register_net_handler(AllAcked)
+def on_all_acked(m: ModemEngine, event: AllAcked) -> None:
+    rt = runtime(m)
+    waited = rt.ack_waits.pop(event.req, None)
+    if waited is None:
+        return
+    conn_id, mode = waited
+    if mode in (1, 2):
+        if not event.ok:
+            m.finish_pending(None, CommandError(QiError.SOCKET_CLOSED))
+            m.settings.last_qi_error = QiError.SOCKET_CLOSED
+            return
+        m.finish_pending(FinalText("SEND OK" if mode == 1 else f"{conn_id},SEND OK"))
+    elif event.ok:
+        m.urc("+QIURC: SEND OK" if mode == 3 else f"+QIURC: {conn_id},SEND OK")
+
+
+@register_net_handler(PdpDeactivated)
+def on_pdp_deactivated(m: ModemEngine, event: PdpDeactivated) -> None:
+    """The network dropped a context: one URC, sockets to Closing (spec A19)."""
+    rt = runtime(m)
+    ctx = m.contexts.get(event.cid)
+    if ctx is None or not ctx.active:
+        return
+    for slot in m.sockets:
+        if slot.in_use and slot.cid == event.cid and slot.state is not SocketState.CLOSING:
+            bridged = rt.bridge is not None and rt.bridge.conn_id == slot.conn_id
+            rt.close_on_net(slot, 0)
+            slot.state = SocketState.CLOSING
+            rt.broken.add(slot.conn_id)
+            if bridged:
+                rt.carrier_lost(slot)
+    ctx.active = False
+    ctx.address = ""
+    m.urc(f'+QIURC: "pdpdeact",{event.cid}')
+
+
+def in_data_mode(m: ModemEngine) -> bool:
+    return m.mode in (PortMode.TRANSPARENT, PortMode.ESCAPE_GUARD)
+
+
+__all__ = ["PUSH_CHUNK", "Reply", "SocketRuntime", "in_data_mode", "runtime"]
