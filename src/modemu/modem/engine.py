@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 from modemu.at import render
@@ -41,6 +42,18 @@ class InputSink(Protocol):
     def feed(self, data: memoryview, now: float) -> int:
         """Take bytes; return how many were consumed (the rest goes to the next mode)."""
         ...
+
+
+class Hook(Enum):
+    """Moments feature modules can subscribe to through ``engine.hooks``."""
+
+    BOOT = "boot"
+    POWER_OFF = "power off"
+    CONTEXT_DOWN = "context down"
+    """``engine.context_going_down`` names the context being deactivated."""
+    URCS_FLUSHED = "urcs flushed"
+    HOST_WRITABLE = "host writable"
+    """``engine.host_writable`` changed."""
 
 
 @dataclass(order=True)
@@ -87,6 +100,7 @@ class ModemEngine:
         self.attached = True
         self.sim_state = profile.sim
         self.host_writable = True
+        self.context_going_down = 0
         self.sink: InputSink | None = None
         self.ipr = 115200
         """``AT+IPR``: kept across ``AT&F`` as on the real module."""
@@ -96,6 +110,8 @@ class ModemEngine:
         self.cnmi: tuple[int, ...] = (2, 1, 0, 0, 0)
         self.extensions: dict[str, object] = {}
         """Per-feature state owned by command modules (sockets, services), keyed by name."""
+        self.hooks: dict[Hook, list[Callable[[], None]]] = {hook: [] for hook in Hook}
+        """Feature modules subscribe here to engine moments (see :class:`Hook`)."""
         self._reader = CommandLineReader(profile.max_line)
         self._last_line = ""
         self._out = bytearray()
@@ -177,9 +193,7 @@ class ModemEngine:
     def set_host_writable(self, writable: bool) -> None:
         """The transport reports whether the host is draining output (back-pressure)."""
         self.host_writable = writable
-        hook = self.extensions.get("on_host_writable")
-        if callable(hook):
-            hook(writable)
+        self.run_hooks(Hook.HOST_WRITABLE)
 
     # -----------------------------------------------------------------------------------
     # Services for command handlers
@@ -265,15 +279,18 @@ class ModemEngine:
         ctx = self.contexts.get(cid)
         if ctx is None or not ctx.active:
             return
-        release = self.extensions.get("release_context_sockets")
-        if callable(release):
-            release(cid)
+        self.context_going_down = cid
+        self.run_hooks(Hook.CONTEXT_DOWN)
         ctx.active = False
         ctx.address = ""
 
     def deactivate_all_contexts(self) -> None:
         for cid in sorted(self.contexts):
             self.deactivate_context(cid)
+
+    def run_hooks(self, hook: Hook) -> None:
+        for action in self.hooks[hook]:
+            action()
 
     def take_pending(self) -> None:
         """Forget the pending command without answering it (its handler answers itself,
@@ -304,9 +321,7 @@ class ModemEngine:
 
     def power_off(self) -> None:
         """Lose all volatile state: sockets, active contexts, queued output."""
-        reset_hook = self.extensions.get("on_power_off")
-        if callable(reset_hook):
-            reset_hook()
+        self.run_hooks(Hook.POWER_OFF)
         if self.mode is not PortMode.OFF:
             self.change_mode(Trigger.POWER_OFF)
         self._pending = None
@@ -447,9 +462,7 @@ class ModemEngine:
                 self._out += lead + header.encode("latin-1") + sep + payload + render.CRLF
             else:
                 self._out += render.urc(item, verbose)
-        drained = self.extensions.get("on_urcs_flushed")
-        if callable(drained):
-            drained()
+        self.run_hooks(Hook.URCS_FLUSHED)
 
     # -----------------------------------------------------------------------------------
     # Power and NV
@@ -461,9 +474,7 @@ class ModemEngine:
         self.cfun = 1
         self.attached = True
         self.sim_state = self.profile.sim
-        boot_hook = self.extensions.get("on_boot")
-        if callable(boot_hook):
-            boot_hook()
+        self.run_hooks(Hook.BOOT)
         self.urc("RDY")
         self.urc("+CFUN: 1")
         if self.sim_state == "READY":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError, Result
-from modemu.modem.engine import ENGINE_INITIALISERS, register_net_handler
+from modemu.modem.engine import ENGINE_INITIALISERS, Hook, register_net_handler
 from modemu.modem.modes import PortMode, Trigger
 from modemu.modem.registry import CommandError, FinalText, Reply
 from modemu.modem.state import AccessMode, SocketSlot, SocketState
@@ -31,7 +31,7 @@ from modemu.net.base import (
 )
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.engine import ModemEngine, Timer
 
 PUSH_CHUNK = 1500
 """Direct push splits arrivals into URCs of at most this many bytes (spec §7.2)."""
@@ -52,11 +52,13 @@ class SocketRuntime:
         self.ack_waits: dict[int, tuple[int, int]] = {}  # req → (conn_id, send mode)
         self.next_req = 1
         self.broken: set[int] = set()
+        self.auto_timers: dict[int, Timer] = {}
         engine.extensions["sockets"] = self
-        engine.extensions["release_context_sockets"] = self.release_context
-        engine.extensions["on_power_off"] = self.release_all
-        engine.extensions["on_urcs_flushed"] = self.resume_where_possible
-        engine.extensions["on_host_writable"] = lambda _writable: self.resume_where_possible()
+        hooks = engine.hooks
+        hooks[Hook.CONTEXT_DOWN].append(lambda: self.release_context(engine.context_going_down))
+        hooks[Hook.POWER_OFF].append(self.release_all)
+        hooks[Hook.URCS_FLUSHED].append(self.resume_where_possible)
+        hooks[Hook.HOST_WRITABLE].append(self.resume_where_possible)
 
     def request_id(self) -> int:
         req = self.next_req
@@ -95,6 +97,30 @@ class SocketRuntime:
                 self.free(slot)
         self.pending_close = self.pending_open = None
         self.ack_waits.clear()
+        for timer in self.auto_timers.values():
+            timer.cancel()
+        self.auto_timers.clear()
+
+    def schedule_auto_send(self, conn_id: int) -> None:
+        """``send/auto``: send the heartbeat every cycle while the socket is connected."""
+        old = self.auto_timers.pop(conn_id, None)
+        if old is not None:
+            old.cancel()
+        setting = self.engine.settings.qicfg.send_auto.get(conn_id)
+        if setting is None:
+            return
+        cycle, message = setting
+
+        def beat() -> None:
+            self.auto_timers.pop(conn_id, None)
+            if self.engine.settings.qicfg.send_auto.get(conn_id) != (cycle, message):
+                return
+            slot = self.engine.sockets[conn_id]
+            if slot.state is SocketState.CONNECTED and not slot.closing_by_host:
+                self.send(slot, message.encode("latin-1"))
+            self.schedule_auto_send(conn_id)
+
+        self.auto_timers[conn_id] = self.engine.call_later(cycle, beat)
 
     def options(self) -> SocketOptions:
         cfg = self.engine.settings.qicfg

@@ -5,7 +5,7 @@ Outcomes come back later as frozen event dataclasses handed to the sink the back
 built with (the server forwards them to ``ModemEngine.handle_net``). A back end may be the
 real asyncio one (:mod:`modemu.net.asyncio_net`) or an in-memory fake in tests.
 
-Ids: ``conn_id`` is the module's socket id (0–11); ``req`` is a request number the engine
+Ids: ``conn_id`` is the module's socket id (0-11); ``req`` is a request number the engine
 allocates for DNS/ping/NTP/ack-wait so that several can be in flight; ``token`` names a
 pending incoming connection on a listener until the engine accepts or rejects it.
 """
@@ -202,7 +202,12 @@ class NetBackend(Protocol):
         """The IPv4 address the module reports for an active PDP context."""
         ...
 
-    def open(
+    def default_dns(self) -> Sequence[str]:
+        """The servers used when ``AT+QIDNSCFG`` set none: ``NetConfig.default_dns``, else
+        the host's resolver configuration (what a network would hand out at activation)."""
+        ...
+
+    def open(  # noqa: PLR0917 - one argument per AT+QIOPEN field
         self,
         conn_id: int,
         service: Service,
@@ -232,7 +237,10 @@ class NetBackend(Protocol):
         ...
 
     def close(self, conn_id: int, timeout: float) -> None:
-        """Close gracefully, forcing it after ``timeout`` s (0: at once); answers :class:`Closed`."""
+        """Close gracefully, forcing it after ``timeout`` s (0: at once).
+
+        Answers :class:`Closed`.
+        """
         ...
 
     def pause_reading(self, conn_id: int) -> None:
@@ -281,3 +289,5 @@ class NetConfig:
     """Seconds before a TCP connect gives up with 566 (spec: +QIOPEN within 150 s)."""
     dns_timeout: float = 5.0
     """Seconds a query waits for each DNS server before trying the next (then 569)."""
+    ntp_timeout: float = 10.0
+    """Seconds an SNTP exchange may take (request re-sent within it) before 569."""

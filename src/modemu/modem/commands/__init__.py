@@ -2,12 +2,16 @@
 
 from modemu.modem.commands import (
     basic,
+    config,
     identity,
     network,
     pdp,
     power,
+    services,
     sockets,
     timekeeping,
 )
 
-__all__ = ["basic", "identity", "network", "pdp", "power", "sockets", "timekeeping"]
+__all__ = [
+    "basic", "config", "identity", "network", "pdp", "power", "services", "sockets", "timekeeping",
+]

@@ -111,11 +111,13 @@ def attach(m: ModemEngine, call: CommandCall) -> Outcome:
 def define_context(m: ModemEngine, call: CommandCall) -> Outcome:
     pdp_types = {1: "IP", 2: "IPV6", 3: "IPV4V6"}
     if call.form is Form.READ:
+        lines = []
         for cid in sorted(m.contexts):
             ctx = m.contexts[cid]
             address = ctx.address if ctx.active else "0.0.0.0"
-            m.info(f'+CGDCONT: {cid},"{pdp_types[ctx.context_type]}","{ctx.apn}",'
-                   f'"{address}",0,0')
+            lines.append(f'+CGDCONT: {cid},"{pdp_types[ctx.context_type]}","{ctx.apn}",'
+                         f'"{address}",0,0')
+        m.info(*lines)  # one response: only the first line gets the leading CRLF
     elif call.form is Form.SET:
         p = Params(call, 8)
         ctx = m.context(p.integer(0, 1, 15))

@@ -73,12 +73,11 @@ def zone_update(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QLTS", kind=Kind.GPP, test="+QLTS: (0-2)")
+@REGISTRY.command("+QLTS", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST, Form.SET),
+                  test="+QLTS: (0-2)")
 def network_time(m: ModemEngine, call: CommandCall) -> Outcome:
     """``+QLTS: "yyyy/MM/dd,hh:mm:ss±zz,<dst>"``: UTC for modes 0/1, local for mode 2."""
     mode = Params(call, 1).integer(0, 0, 2) if call.form is Form.SET else 0
-    if call.form is Form.READ:
-        raise CommandError()
     stamp = local_time(m) if mode == 2 else module_utc(m)
     text = stamp.strftime("%Y/%m/%d,%H:%M:%S")
     m.info(f'+QLTS: "{text}{zone_suffix(m.timezone_quarters)},0"')
