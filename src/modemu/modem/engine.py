@@ -374,6 +374,8 @@ class ModemEngine:
         try:
             calls = parse_command_line(body)
         except AtSyntaxError:
+            if body[:2].upper() == "+Q":  # a malformed TCP/IP command: invalid parameters
+                self.settings.last_qi_error = 552
             self.result(Result.ERROR)
             return
         self._executing = True

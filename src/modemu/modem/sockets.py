@@ -279,8 +279,8 @@ class SocketRuntime:
         m = self.engine
         self.bridge = None
         slot.access_mode = AccessMode.BUFFER
+        m.result(Result.OK)  # before the mode change, which releases held URCs
         m.change_mode(Trigger.ESCAPE)
-        m.result(Result.OK)
 
     def carrier_lost(self, slot: SocketSlot) -> None:
         m = self.engine
@@ -288,8 +288,8 @@ class SocketRuntime:
             self.bridge.close()
         self.bridge = None
         slot.access_mode = AccessMode.BUFFER
-        m.change_mode(Trigger.CARRIER_LOST)
         m.result(Result.NO_CARRIER)
+        m.change_mode(Trigger.CARRIER_LOST)
 
     def send(self, slot: SocketSlot, data: bytes, dest: tuple[str, int] | None = None) -> None:
         self.engine.net.send(slot.conn_id, data, dest)
