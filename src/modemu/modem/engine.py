@@ -304,9 +304,7 @@ class ModemEngine:
             self.change_mode(Trigger.PENDING)
 
     def save_nv(self) -> None:
-        self.nv.save(
-            {"contexts": {str(c.cid): c.profile_dict() for c in self.contexts.values()}}
-        )
+        self.nv.save({"contexts": {str(c.cid): c.profile_dict() for c in self.contexts.values()}})
 
     def context(self, cid: int) -> PdpContext:
         ctx = self.contexts.get(cid)

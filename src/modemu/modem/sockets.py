@@ -384,8 +384,10 @@ def on_received(m: ModemEngine, event: Received) -> None:
 def on_peer_closed(m: ModemEngine, event: PeerClosed) -> None:
     rt = runtime(m)
     slot = _slot(m, event.conn_id)
-    if slot is None or slot.closing_by_host or slot.state not in (
-        SocketState.CONNECTED, SocketState.LISTENING
+    if (
+        slot is None
+        or slot.closing_by_host
+        or slot.state not in (SocketState.CONNECTED, SocketState.LISTENING)
     ):
         return
     slot.state = SocketState.CLOSING
@@ -437,8 +439,11 @@ def on_incoming(m: ModemEngine, event: Incoming) -> None:
         m.net.reject(event.token)
         m.urc('+QIURC: "incoming full"')
         return
-    mode = listener.access_mode if listener.access_mode is not AccessMode.TRANSPARENT else (
-        AccessMode.BUFFER)
+    mode = (
+        listener.access_mode
+        if listener.access_mode is not AccessMode.TRANSPARENT
+        else (AccessMode.BUFFER)
+    )
     slot = SocketSlot(
         free.conn_id,
         cid=listener.cid,
@@ -452,8 +457,10 @@ def on_incoming(m: ModemEngine, event: Incoming) -> None:
     )
     m.sockets[free.conn_id] = slot
     m.net.accept(event.token, free.conn_id, rt.options())
-    m.urc(f'+QIURC: "incoming",{free.conn_id},{listener.conn_id},'
-          f'"{event.remote[0]}",{event.remote[1]}')
+    m.urc(
+        f'+QIURC: "incoming",{free.conn_id},{listener.conn_id},'
+        f'"{event.remote[0]}",{event.remote[1]}'
+    )
 
 
 @register_net_handler(AllAcked)

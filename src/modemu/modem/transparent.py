@@ -63,9 +63,7 @@ class TransparentBridge:
 
     def _starts_escape(self, data: memoryview, now: float) -> bool:
         return (
-            now - self._last_input >= GUARD_TIME
-            and len(data) <= 3
-            and all(b == PLUS for b in data)
+            now - self._last_input >= GUARD_TIME and len(data) <= 3 and all(b == PLUS for b in data)
         )
 
     def _begin_guard(self, count: int, now: float) -> None:

@@ -247,8 +247,7 @@ class NetBackend(Protocol):
         """Stop reading from the socket so the peer's window closes (back-pressure)."""
         ...
 
-    def resume_reading(self, conn_id: int) -> None:
-        ...
+    def resume_reading(self, conn_id: int) -> None: ...
 
     def accept(self, token: int, conn_id: int, options: SocketOptions) -> None:
         """Adopt the pending incoming connection ``token`` as socket ``conn_id``."""

@@ -116,8 +116,9 @@ def test_keepalive_query_forms_and_socket_options(h: Harness) -> None:
     )
     assert h.send(b'AT+QICFG="tcp/keepalive",1,0,30,5\r') == b"\r\nERROR\r\n"
     h.open(0)
-    assert h.net.calls_to("open")[-1][6] == SocketOptions(keepalive=(120, 30, 5),
-                                                           retransmission=(8, 600))
+    assert h.net.calls_to("open")[-1][6] == SocketOptions(
+        keepalive=(120, 30, 5), retransmission=(8, 600)
+    )
 
 
 def test_transpktsize_and_transwaittm_shape_packets(h: Harness) -> None:
@@ -223,9 +224,7 @@ def test_dnsgip_success_and_failure(h: Harness) -> None:
     assert h.send(b'AT+QIDNSGIP=1,"example.test"\r') == b"\r\nOK\r\n"
     req, host, servers = h.net.calls_to("resolve")[-1]
     assert (host, servers) == ("example.test", ("127.0.0.53", "127.0.0.54"))
-    assert h.send(b'AT+QIDNSGIP=1,"other.test"\r') == (
-        b'\r\nOK\r\n\r\n+QIURC: "dnsgip",564\r\n'
-    )
+    assert h.send(b'AT+QIDNSGIP=1,"other.test"\r') == (b'\r\nOK\r\n\r\n+QIURC: "dnsgip",564\r\n')
     assert h.event(Resolved(req, ("127.0.0.7", "127.0.0.8"), 600)) == (  # type: ignore[arg-type]
         b'\r\n+QIURC: "dnsgip",0,2,600\r\n'
         b'\r\n+QIURC: "dnsgip","127.0.0.7"\r\n\r\n+QIURC: "dnsgip","127.0.0.8"\r\n'

@@ -119,8 +119,12 @@ def test_direct_push_splits_at_1500_bytes(h: Harness) -> None:
     data = bytes(range(256)) * 8  # 2048 bytes, includes CR LF and Ctrl-Z
     out = h.event(Received(0, data))
     assert out == (
-        b'\r\n+QIURC: "recv",0,1500\r\n' + data[:1500] + b"\r\n"
-        + b'\r\n+QIURC: "recv",0,548\r\n' + data[1500:] + b"\r\n"
+        b'\r\n+QIURC: "recv",0,1500\r\n'
+        + data[:1500]
+        + b"\r\n"
+        + b'\r\n+QIURC: "recv",0,548\r\n'
+        + data[1500:]
+        + b"\r\n"
     )
 
 
@@ -140,8 +144,7 @@ def test_seed_3_5_listener_and_incoming(h: Harness) -> None:
     assert h.send(b"AT+QIRD=11,1500\r") == b"\r\n+QIRD: 4\r\ntest\r\n\r\nOK\r\n"
     assert h.send(b"AT+QIRD=11,0\r") == b"\r\n+QIRD: 4,4,0\r\n\r\nOK\r\n"
     assert h.send(b"AT+QISTATE=1,11\r") == (
-        b'\r\n+QISTATE: 11,"TCP INCOMING","127.0.0.1",54091,2020,2,1,1,0,"uart1"\r\n'
-        b"\r\nOK\r\n"
+        b'\r\n+QISTATE: 11,"TCP INCOMING","127.0.0.1",54091,2020,2,1,1,0,"uart1"\r\n\r\nOK\r\n'
     )
     assert h.send(b"AT+QICLOSE=11\r") == b""
     assert h.event(Closed(11)) == b"\r\nOK\r\n"
@@ -153,8 +156,9 @@ def test_incoming_full_and_tcp_accept_off(h: Harness) -> None:
     h.send(b'AT+QIOPEN=1,0,"TCP LISTENER","127.0.0.1",0,2020,0\r')
     h.event(Opened(0, ("127.0.0.1", 2020), None))
     for token in range(11):
-        assert b'"incoming",' in h.event(Incoming(0, token, ("127.0.0.1", 1000 + token),
-                                                  ("127.0.0.1", 2020)))
+        assert b'"incoming",' in h.event(
+            Incoming(0, token, ("127.0.0.1", 1000 + token), ("127.0.0.1", 2020))
+        )
     assert h.event(Incoming(0, 99, ("127.0.0.1", 999), ("127.0.0.1", 2020))) == (
         b'\r\n+QIURC: "incoming full"\r\n'
     )
@@ -204,9 +208,7 @@ def test_qiopen_errors_arrive_as_urc(h: Harness) -> None:
 def test_malformed_forms_answer_error_552(h: Harness, command: bytes) -> None:
     h.open_tcp(0)
     assert h.send(command) == b"\r\nERROR\r\n"
-    assert h.send(b"AT+QIGETERROR\r") == (
-        b"\r\n+QIGETERROR: 552,invalid parameters\r\n\r\nOK\r\n"
-    )
+    assert h.send(b"AT+QIGETERROR\r") == (b"\r\n+QIGETERROR: 552,invalid parameters\r\n\r\nOK\r\n")
     assert h.send(b"AT+QISTATE=1,0\r").count(b"+QISTATE: 0,") == 1  # untouched
 
 

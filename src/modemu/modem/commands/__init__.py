@@ -13,5 +13,13 @@ from modemu.modem.commands import (
 )
 
 __all__ = [
-    "basic", "config", "identity", "network", "pdp", "power", "services", "sockets", "timekeeping",
+    "basic",
+    "config",
+    "identity",
+    "network",
+    "pdp",
+    "power",
+    "services",
+    "sockets",
+    "timekeeping",
 ]

@@ -104,8 +104,16 @@ def _s_register(number: int, low: int, high: int) -> None:
     _ = register
 
 
-for _number, _low, _high in ((0, 0, 255), (3, 0, 127), (4, 0, 127), (5, 0, 127), (6, 2, 10),
-                             (7, 1, 255), (8, 0, 255), (10, 1, 254)):
+for _number, _low, _high in (
+    (0, 0, 255),
+    (3, 0, 127),
+    (4, 0, 127),
+    (5, 0, 127),
+    (6, 2, 10),
+    (7, 1, 255),
+    (8, 0, 255),
+    (10, 1, 254),
+):
     _s_register(_number, _low, _high)
 
 
@@ -120,8 +128,12 @@ def cmee(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+IPR", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET),
-                  test="+IPR: (0,4800,9600,19200,38400,57600,115200,230400,460800,921600)")
+@REGISTRY.command(
+    "+IPR",
+    kind=Kind.GPP,
+    forms=(Form.TEST, Form.READ, Form.SET),
+    test="+IPR: (0,4800,9600,19200,38400,57600,115200,230400,460800,921600)",
+)
 def baud_rate(m: ModemEngine, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(f"+IPR: {m.ipr}")
@@ -147,8 +159,12 @@ def flow_control(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QURCCFG", kind=Kind.GPP, forms=(Form.TEST, Form.SET),
-                  test='+QURCCFG: "urcport",("usbat","usbmodem","uart1")')
+@REGISTRY.command(
+    "+QURCCFG",
+    kind=Kind.GPP,
+    forms=(Form.TEST, Form.SET),
+    test='+QURCCFG: "urcport",("usbat","usbmodem","uart1")',
+)
 def urc_config(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     if p.choice(0, ("urcport",)) and p.given(1):

@@ -42,8 +42,9 @@ def registration(m: ModemEngine) -> int:
     return m.profile.registration
 
 
-@REGISTRY.command("+CSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST),
-                  test="+CSQ: (0-31,99),(0-7,99)")
+@REGISTRY.command(
+    "+CSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST), test="+CSQ: (0-31,99),(0-7,99)"
+)
 def signal(m: ModemEngine, call: CommandCall) -> Outcome:
     rssi, ber = (m.profile.rssi, m.profile.ber) if m.cfun == 1 else (99, 99)
     m.info(f"+CSQ: {rssi},{ber}")
@@ -75,8 +76,7 @@ _registration_command("+CEREG", "cereg_n", act=True)
 @REGISTRY.command("+COPS", kind=Kind.GPP)
 def operator(m: ModemEngine, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
-        m.info(f'+COPS: (2,"{m.profile.operator}","{m.profile.operator}","46000",7),,'
-               "(0-4),(0-2)")
+        m.info(f'+COPS: (2,"{m.profile.operator}","{m.profile.operator}","46000",7),,(0-4),(0-2)')
     elif call.form is Form.READ:
         if registration(m) in (1, 5):
             m.info(f'+COPS: 0,0,"{m.profile.operator}",7')
@@ -104,10 +104,13 @@ def attach(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+CGDCONT", kind=Kind.GPP,
-                  test='+CGDCONT: (1-15),"IP",,,(0-2),(0-4),(0-1)\r\n'
-                       '+CGDCONT: (1-15),"IPV6",,,(0-2),(0-4),(0-1)\r\n'
-                       '+CGDCONT: (1-15),"IPV4V6",,,(0-2),(0-4),(0-1)')
+@REGISTRY.command(
+    "+CGDCONT",
+    kind=Kind.GPP,
+    test='+CGDCONT: (1-15),"IP",,,(0-2),(0-4),(0-1)\r\n'
+    '+CGDCONT: (1-15),"IPV6",,,(0-2),(0-4),(0-1)\r\n'
+    '+CGDCONT: (1-15),"IPV4V6",,,(0-2),(0-4),(0-1)',
+)
 def define_context(m: ModemEngine, call: CommandCall) -> Outcome:
     pdp_types = {1: "IP", 2: "IPV6", 3: "IPV4V6"}
     if call.form is Form.READ:
@@ -115,8 +118,9 @@ def define_context(m: ModemEngine, call: CommandCall) -> Outcome:
         for cid in sorted(m.contexts):
             ctx = m.contexts[cid]
             address = ctx.address if ctx.active else "0.0.0.0"
-            lines.append(f'+CGDCONT: {cid},"{pdp_types[ctx.context_type]}","{ctx.apn}",'
-                         f'"{address}",0,0')
+            lines.append(
+                f'+CGDCONT: {cid},"{pdp_types[ctx.context_type]}","{ctx.apn}","{address}",0,0'
+            )
         m.info(*lines)  # one response: only the first line gets the leading CRLF
     elif call.form is Form.SET:
         p = Params(call, 8)
@@ -158,8 +162,9 @@ def network_info(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QCSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST),
-                  test='+QCSQ: "NOSERVICE","GSM","LTE"')
+@REGISTRY.command(
+    "+QCSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST), test='+QCSQ: "NOSERVICE","GSM","LTE"'
+)
 def extended_signal(m: ModemEngine, call: CommandCall) -> Outcome:
     if registration(m) not in (1, 5) or m.profile.rssi == 99:
         m.info('+QCSQ: "NOSERVICE"')
@@ -179,8 +184,9 @@ def sms_format(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+CPMS", kind=Kind.GPP,
-                  test='+CPMS: ("SM","ME","MT"),("SM","ME","MT"),("SM","ME","MT")')
+@REGISTRY.command(
+    "+CPMS", kind=Kind.GPP, test='+CPMS: ("SM","ME","MT"),("SM","ME","MT"),("SM","ME","MT")'
+)
 def sms_storage(m: ModemEngine, call: CommandCall) -> Outcome:
     stores = ("SM", "ME", "MT")
     if call.form is Form.READ:

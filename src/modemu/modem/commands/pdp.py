@@ -17,8 +17,12 @@ IPV6_ADDRESS = "0:0:0:0:0:0:0:1"
 """Emulator choice: the host's IPv6 is not modelled; v6 contexts report loopback."""
 
 
-@REGISTRY.command("+QICSGP", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QICSGP: (1-15),(1-3),<APN>,<username>,<password>,(0-3),(0,1)")
+@REGISTRY.command(
+    "+QICSGP",
+    kind=Kind.TCPIP,
+    forms=(Form.TEST, Form.SET),
+    test="+QICSGP: (1-15),(1-3),<APN>,<username>,<password>,(0-3),(0,1)",
+)
 def configure_context(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 7)
     cid = p.integer(0, 1, 15)
@@ -27,8 +31,10 @@ def configure_context(m: ModemEngine, call: CommandCall) -> Outcome:
         if ctx is None:
             m.info('+QICSGP: 1,"","","",0')
         else:
-            m.info(f'+QICSGP: {ctx.context_type},"{ctx.apn}","{ctx.username}",'
-                   f'"{ctx.password}",{ctx.auth}')
+            m.info(
+                f'+QICSGP: {ctx.context_type},"{ctx.apn}","{ctx.username}",'
+                f'"{ctx.password}",{ctx.auth}'
+            )
         return None
     if len(p) < 3:
         raise CommandError()
@@ -40,7 +46,12 @@ def configure_context(m: ModemEngine, call: CommandCall) -> Outcome:
     p.integer(6, 0, 1, default=0)  # CDMA_pwd: accepted and ignored
     ctx = m.context(cid)
     ctx.context_type, ctx.apn, ctx.username, ctx.password, ctx.auth = (
-        context_type, apn, username, password, auth)
+        context_type,
+        apn,
+        username,
+        password,
+        auth,
+    )
     m.save_nv()
     return None
 
@@ -56,12 +67,12 @@ def pdp_address_line(m: ModemEngine, cid: int) -> str:
     return f"+QIACT: {cid},1,{ctx.context_type},{addresses}"
 
 
-@REGISTRY.command("+QIACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.READ, Form.SET),
-                  test="+QIACT: (1-15)")
+@REGISTRY.command(
+    "+QIACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.READ, Form.SET), test="+QIACT: (1-15)"
+)
 def activate(m: ModemEngine, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
-        m.info(*(pdp_address_line(m, cid) for cid in sorted(m.contexts)
-                 if m.contexts[cid].active))
+        m.info(*(pdp_address_line(m, cid) for cid in sorted(m.contexts) if m.contexts[cid].active))
         return None
     cid = Params(call, 1).integer(0, 1, 15)
     ctx = m.context(cid)
@@ -77,8 +88,7 @@ def activate(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QIDEACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QIDEACT: (1-15)")
+@REGISTRY.command("+QIDEACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIDEACT: (1-15)")
 def deactivate(m: ModemEngine, call: CommandCall) -> Outcome:
     cid = Params(call, 1).integer(0, 1, 15)
     m.deactivate_context(cid)

@@ -43,8 +43,9 @@ def reboot(m: ModemEngine) -> None:
     m.call_later(m.profile.reboot_delay, lambda: m.power_on(m.now))
 
 
-@REGISTRY.command("+QPOWD", kind=Kind.GPP, forms=(Form.EXEC, Form.SET, Form.TEST),
-                  test="+QPOWD: (0,1)")
+@REGISTRY.command(
+    "+QPOWD", kind=Kind.GPP, forms=(Form.EXEC, Form.SET, Form.TEST), test="+QPOWD: (0,1)"
+)
 def power_down(m: ModemEngine, call: CommandCall) -> Outcome:
     if call.form is Form.SET:
         Params(call, 1).integer(0, 0, 1)

@@ -92,8 +92,12 @@ def _ipv4(text: str) -> str:
 # -- DNS ----------------------------------------------------------------------------------
 
 
-@REGISTRY.command("+QIDNSCFG", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QIDNSCFG: (1-15),<pridnsaddr>,<secdnsaddr>")
+@REGISTRY.command(
+    "+QIDNSCFG",
+    kind=Kind.TCPIP,
+    forms=(Form.TEST, Form.SET),
+    test="+QIDNSCFG: (1-15),<pridnsaddr>,<secdnsaddr>",
+)
 def dns_config(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 3)
     ctx = _active_context(m, p.integer(0, 1, 15))
@@ -112,8 +116,9 @@ def dns_config(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QIDNSGIP", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QIDNSGIP: (1-15),<hostname>")
+@REGISTRY.command(
+    "+QIDNSGIP", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIDNSGIP: (1-15),<hostname>"
+)
 def dns_lookup(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 2, min_count=2)
     cid = p.integer(0, 1, 15)
@@ -155,8 +160,12 @@ def on_resolve_failed(m: ModemEngine, event: ResolveFailed) -> None:
 # -- ping ---------------------------------------------------------------------------------
 
 
-@REGISTRY.command("+QPING", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QPING: (1-15),<host>,(1-255),(1-10)")
+@REGISTRY.command(
+    "+QPING",
+    kind=Kind.TCPIP,
+    forms=(Form.TEST, Form.SET),
+    test="+QPING: (1-15),<host>,(1-255),(1-10)",
+)
 def ping(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 4, min_count=2)
     cid = p.integer(0, 1, 15)
@@ -207,8 +216,7 @@ def on_ping_done(m: ModemEngine, event: PingDone) -> None:
     lost = run.sent - received
     if received:
         average = round(sum(run.rtts) / received)
-        m.urc(f"+QPING: 0,{run.sent},{received},{lost},{min(run.rtts)},{max(run.rtts)},"
-              f"{average}")
+        m.urc(f"+QPING: 0,{run.sent},{received},{lost},{min(run.rtts)},{max(run.rtts)},{average}")
     else:
         m.urc(f"+QPING: 0,{run.sent},0,{lost}")
 
@@ -224,8 +232,12 @@ def on_ping_failed(m: ModemEngine, event: PingFailed) -> None:
 # -- NTP ----------------------------------------------------------------------------------
 
 
-@REGISTRY.command("+QNTP", kind=Kind.TCPIP, forms=(Form.TEST, Form.READ, Form.SET),
-                  test="+QNTP: (1-15),<server>,(1-65535),(0,1)")
+@REGISTRY.command(
+    "+QNTP",
+    kind=Kind.TCPIP,
+    forms=(Form.TEST, Form.READ, Form.SET),
+    test="+QNTP: (1-15),<server>,(1-65535),(0,1)",
+)
 def ntp(m: ModemEngine, call: CommandCall) -> Outcome:
     svc = services(m)
     if call.form is Form.READ:
@@ -261,7 +273,8 @@ def on_ntp_result(m: ModemEngine, event: NtpResult) -> None:
     if svc.ntp_autoset:
         m.clock_offset = event.unix_time - m.wall_clock()
     local = datetime.fromtimestamp(event.unix_time, UTC) + timedelta(
-        minutes=15 * m.timezone_quarters)
+        minutes=15 * m.timezone_quarters
+    )
     stamp = local.strftime("%Y/%m/%d,%H:%M:%S")
     m.urc(f'+QNTP: 0,"{stamp}{zone_suffix(m.timezone_quarters)}"')
 

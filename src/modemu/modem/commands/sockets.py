@@ -33,9 +33,11 @@ def _slot_for(m: ModemEngine, p: Params, index: int = 0) -> SocketSlot:
 
 
 @REGISTRY.command(
-    "+QIOPEN", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
+    "+QIOPEN",
+    kind=Kind.TCPIP,
+    forms=(Form.TEST, Form.SET),
     test='+QIOPEN: (1-15),(0-11),"TCP/UDP/TCP LISTENER/UDP SERVICE",'
-         '"<IP_address>/<domain_name>",<remote_port>,<local_port>,(0-2)',
+    '"<IP_address>/<domain_name>",<remote_port>,<local_port>,(0-2)',
 )
 def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 7, min_count=5)
@@ -68,8 +70,14 @@ def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
     assert ctx is not None
     rt = runtime(m)
     m.sockets[conn_id] = SocketSlot(
-        conn_id, cid=cid, service=service, remote_ip=host, remote_port=remote_port,
-        local_port=local_port, state=SocketState.OPENING, server_id=conn_id,
+        conn_id,
+        cid=cid,
+        service=service,
+        remote_ip=host,
+        remote_port=remote_port,
+        local_port=local_port,
+        state=SocketState.OPENING,
+        server_id=conn_id,
         access_mode=mode,
     )
     if service in (Service.TCP_LISTENER, Service.UDP_SERVICE):
@@ -86,8 +94,9 @@ def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
 # -- QICLOSE -----------------------------------------------------------------------------
 
 
-@REGISTRY.command("+QICLOSE", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QICLOSE: (0-11),(0-65535)")
+@REGISTRY.command(
+    "+QICLOSE", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QICLOSE: (0-11),(0-65535)"
+)
 def close_socket(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     slot = _slot_for(m, p)
@@ -154,8 +163,9 @@ def _check_sendable(m: ModemEngine, slot: SocketSlot) -> None:
         raise CommandError(QiError.NOT_ALLOWED)
 
 
-@REGISTRY.command("+QISEND", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QISEND: (0-11),(0-1460)")
+@REGISTRY.command(
+    "+QISEND", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QISEND: (0-11),(0-1460)"
+)
 def send(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 4)
     slot = _slot_for(m, p)
@@ -186,7 +196,8 @@ def _send_query(m: ModemEngine, slot: SocketSlot) -> Outcome:
         raise CommandError(QiError.NOT_ALLOWED)
     unacked = 0
     if slot.service in (Service.TCP, Service.TCP_INCOMING) and slot.state in (
-        SocketState.CONNECTED, SocketState.CLOSING
+        SocketState.CONNECTED,
+        SocketState.CLOSING,
     ):
         unacked = min(m.net.backlog(slot.conn_id), slot.tx_total)
     m.info(f"+QISEND: {slot.tx_total},{slot.tx_total - unacked},{unacked}")
@@ -229,8 +240,7 @@ def _answer_send(
         m.settings.last_qi_error = QiError.SEND_CANCELLED
         m.result(Result.OK)
     elif result.timed_out or result.too_long or result.bad_hex:
-        m.settings.last_qi_error = (
-            QiError.TIMEOUT if result.timed_out else QiError.INVALID_PARAMS)
+        m.settings.last_qi_error = QiError.TIMEOUT if result.timed_out else QiError.INVALID_PARAMS
         m.result(Result.ERROR)
     elif slot.state is not SocketState.CONNECTED or slot.closing_by_host:
         m.settings.last_qi_error = QiError.SOCKET_CLOSED
@@ -265,8 +275,9 @@ def _transmit(
         m.result(Result.OK)
 
 
-@REGISTRY.command("+QISENDEX", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QISENDEX: (0-11),<hex_string>")
+@REGISTRY.command(
+    "+QISENDEX", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QISENDEX: (0-11),<hex_string>"
+)
 def send_hex(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 2, min_count=2)
     slot = _slot_for(m, p)
@@ -283,8 +294,9 @@ def send_hex(m: ModemEngine, call: CommandCall) -> Outcome:
 # -- QIRD --------------------------------------------------------------------------------
 
 
-@REGISTRY.command("+QIRD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QIRD: (0-11),(0-1500)")
+@REGISTRY.command(
+    "+QIRD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIRD: (0-11),(0-1500)"
+)
 def read(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     slot = _slot_for(m, p)
@@ -348,8 +360,9 @@ def _render_read(m: ModemEngine, header: str, data: bytes) -> None:
 # -- QISWTMD, ATO, QISDE -------------------------------------------------------------------
 
 
-@REGISTRY.command("+QISWTMD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET),
-                  test="+QISWTMD: (0-11),(0-2)")
+@REGISTRY.command(
+    "+QISWTMD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QISWTMD: (0-11),(0-2)"
+)
 def switch_mode(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 2, min_count=2)
     slot = _slot_for(m, p)

@@ -45,8 +45,9 @@ def clock(m: ModemEngine, call: CommandCall) -> Outcome:
         if not -48 <= quarters <= 56:
             raise CommandError()
         try:
-            local = datetime(2000 + int(yy), int(mo), int(dd), int(hh), int(mi), int(ss),
-                             tzinfo=UTC)
+            local = datetime(
+                2000 + int(yy), int(mo), int(dd), int(hh), int(mi), int(ss), tzinfo=UTC
+            )
         except ValueError:
             raise CommandError() from None
         utc = local - timedelta(minutes=15 * quarters)
@@ -73,8 +74,9 @@ def zone_update(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QLTS", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST, Form.SET),
-                  test="+QLTS: (0-2)")
+@REGISTRY.command(
+    "+QLTS", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST, Form.SET), test="+QLTS: (0-2)"
+)
 def network_time(m: ModemEngine, call: CommandCall) -> Outcome:
     """``+QLTS: "yyyy/MM/dd,hh:mm:ss±zz,<dst>"``: UTC for modes 0/1, local for mode 2."""
     mode = Params(call, 1).integer(0, 0, 2) if call.form is Form.SET else 0
