@@ -1,0 +1,201 @@
+"""``modemu``: the command line. ``main(argv)`` returns the exit status (after aiosmtpd).
+
+Exit status: 0 after a clean stop (SIGINT/SIGTERM), 2 for a usage or setup error (bad
+profile, link path taken, port in use), reported as one line on stderr without traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+
+from modemu import __version__
+from modemu.cli.args import (
+    add_net_args,
+    add_profile_args,
+    add_state_args,
+    add_verbosity_args,
+    net_config_from_args,
+    nv_store_from_args,
+    parse_hostport,
+    profile_from_args,
+    setup_logging,
+)
+from modemu.errors import ModemuError
+from modemu.modem.profile import ProfileError
+from modemu.server import VirtualModem, run
+from modemu.trace import Tracer
+from modemu.transport.base import Transport, TransportError
+from modemu.transport.pty import PtyTransport
+from modemu.transport.tcp import TcpTransport
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+DESCRIPTION = """\
+modemu is a virtual Quectel EC200-series LTE module. A host program talks AT commands to it
+over a pseudo-terminal or a TCP port and gets byte-exact answers, while the module's
+sockets (AT+QIOPEN, AT+QISEND, ...) carry real TCP/UDP traffic on this machine."""
+
+SERVE_DESCRIPTION = """\
+Run one virtual module until SIGINT or SIGTERM.
+
+Once listening, exactly one line goes to stdout; its first word is what to open:
+  /dev/pts/7                   --pty without PATH
+  /tmp/modem -> /dev/pts/7     --pty PATH (a symlink to the pty, removed on exit)
+  socket://127.0.0.1:5000      --tcp (pyserial's URL for a raw TCP port)
+Everything else (-v logs, errors) goes to stderr."""
+
+SERVE_EPILOG = """\
+examples:
+  modemu serve --pty /tmp/modem
+      then e.g. `python -m serial.tools.miniterm /tmp/modem` and type AT<Enter>
+  modemu serve --pty
+      print the /dev/pts path only (no symlink)
+  modemu serve --tcp 127.0.0.1:0 --trace /tmp/modem.jsonl -v
+      pick a free port; log every byte as JSON lines
+  modemu serve --pty /tmp/modem --profile ec200a.toml --imei 869951040000016 --rssi 12
+      a second module with its own identity and NV file
+  modemu serve --tcp :5000 --state-dir none --dns 127.0.0.1 --dns-port 5353
+      no NV on disk; resolve names with a local DNS server
+
+Only one host at a time: on --tcp a second client is disconnected at once; a pty may be
+closed and reopened freely. The module keeps its state across host reconnects."""
+
+MAIN_EPILOG = """\
+examples:
+  modemu serve --pty /tmp/modem          serve a module on a pty, link at /tmp/modem
+  modemu serve --tcp 127.0.0.1:5000      serve it on a TCP port (socket://127.0.0.1:5000)
+  modemu serve --help                    all options of serve
+
+exit status: 0 on a clean stop, 2 on a usage or setup error."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modemu",
+        description=DESCRIPTION,
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"modemu {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_serve(commands)
+    return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run a virtual module on a pty or TCP port",
+        description=SERVE_DESCRIPTION,
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    where = serve.add_argument_group("where the host connects (exactly one)")
+    link = where.add_mutually_exclusive_group(required=True)
+    link.add_argument(
+        "--pty",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="create a pty; with PATH, also a symlink PATH -> /dev/pts/N (a stale symlink "
+        "is replaced, a regular file or directory is refused)",
+    )
+    link.add_argument(
+        "--tcp",
+        type=parse_hostport,
+        metavar="HOST:PORT",
+        help="listen on a raw TCP port (HOST defaults to 127.0.0.1; port 0 picks a free one)",
+    )
+    serve.add_argument(
+        "--trace", metavar="FILE", help="write every host byte and event to FILE as JSON lines"
+    )
+    serve.add_argument(
+        "--no-uvloop", action="store_true", help="use the standard asyncio loop, not uvloop"
+    )
+    add_state_args(serve)
+    add_verbosity_args(serve)
+    add_profile_args(serve)
+    add_net_args(serve)
+    serve.set_defaults(func=_serve)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    return func(args)
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    setup_logging(args.verbose)
+    try:
+        return run(_serve_async(args), use_uvloop=not args.no_uvloop)
+    except (ProfileError, TransportError, ModemuError, OSError) as exc:
+        return _fail(exc)
+    except KeyboardInterrupt:  # before the signal handlers were installed
+        return EXIT_OK
+
+
+async def _serve_async(args: argparse.Namespace) -> int:
+    profile = profile_from_args(args)
+    net_config = net_config_from_args(args, profile)
+    nv = nv_store_from_args(args, profile)
+    transport = _transport_from_args(args)
+    modem = VirtualModem(
+        transport=transport,
+        profile=profile,
+        net_config=net_config,
+        nv=nv,
+        tracer=Tracer.open(args.trace) if args.trace else None,  # last: it holds a file
+    )
+    async with modem:
+        _install_signal_handlers(modem)
+        print(announcement(modem.transport), flush=True)
+        await modem.serve_forever()
+    return EXIT_OK
+
+
+def _transport_from_args(args: argparse.Namespace) -> Transport:
+    if args.tcp is not None:
+        host, port = args.tcp
+        return TcpTransport(host, port)
+    return PtyTransport(args.pty or None)
+
+
+def announcement(transport: Transport) -> str:
+    """The one stdout line: what to open first, then (for a link) where it points."""
+    if isinstance(transport, PtyTransport) and transport.link is not None:
+        return f"{transport.link} -> {transport.slave_path}"
+    return transport.url
+
+
+def _install_signal_handlers(modem: VirtualModem) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, modem.stop)
+
+
+def _fail(exc: BaseException) -> int:
+    message = str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        message = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    message = " ".join(message.split())  # one line, whatever the exception said
+    print(f"modemu: error: {message}", file=sys.stderr, flush=True)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

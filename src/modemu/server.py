@@ -1,0 +1,382 @@
+"""VirtualModem: the sans-IO engine, a network back end and a host transport on asyncio.
+
+The engine does all the thinking; this module only moves things between the three:
+
+* host bytes → ``engine.receive_data(data, loop.time())``;
+* back-end events → ``engine.handle_net(event, loop.time())``;
+* after every engine call: ``engine.data_to_send()`` → the transport, ONE ``loop.call_at``
+  timer for ``engine.next_deadline()`` (which calls ``engine.handle_timer``), and the
+  transport's reading paused while ``engine.wants_input`` is false;
+* the transport's back-pressure → ``engine.set_host_writable``.
+
+A back end may emit an event while the engine is calling it (a fake net answering ``open``
+at once). Such events are queued and handled right after the engine call returns, so the
+engine is never re-entered.
+
+Use as an async context manager::
+
+    async with VirtualModem(transport=PtyTransport("/tmp/modem")) as vm:
+        await vm.serve_forever()       # until vm.stop() or cancellation
+
+:func:`run` runs a coroutine on uvloop when it is installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Coroutine
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+
+from modemu.modem.nvstore import MemoryNvStore, NvStore
+from modemu.modem.profile import Profile
+from modemu.net.base import EventSink, NetBackend, NetConfig, NetEvent
+from modemu.trace import Tracer
+from modemu.transport.base import Transport
+
+__all__ = ["Engine", "EngineFactory", "NetFactory", "VirtualModem", "new_event_loop", "run"]
+
+log = logging.getLogger("modemu.server")
+
+T = TypeVar("T")
+
+
+class Engine(Protocol):
+    """The part of ``modemu.modem.engine.ModemEngine`` the server drives."""
+
+    @property
+    def wants_input(self) -> bool: ...
+
+    def receive_data(self, data: bytes, now: float) -> None: ...
+
+    def data_to_send(self) -> bytes: ...
+
+    def next_deadline(self) -> float | None: ...
+
+    def handle_timer(self, now: float) -> None: ...
+
+    def handle_net(self, event: NetEvent, now: float) -> None: ...
+
+    def set_host_writable(self, writable: bool) -> None: ...
+
+
+EngineFactory = Callable[[Profile, NetBackend, NvStore, float], Engine]
+"""Builds the engine: ``(profile, net, nv, now)``, like ``ModemEngine.__init__``."""
+
+NetFactory = Callable[[EventSink], NetBackend]
+"""Builds the back end around the server's event sink (``FakeNet``, a lambda, …)."""
+
+
+def _default_engine(profile: Profile, net: NetBackend, nv: NvStore, now: float) -> Engine:
+    from modemu.modem.engine import ModemEngine  # noqa: PLC0415 - keeps import cheap/optional
+
+    engine: Engine = ModemEngine(profile, net, nv, now)
+    return engine
+
+
+def _asyncio_net_factory(config: NetConfig) -> NetFactory:
+    def build(sink: EventSink) -> NetBackend:
+        from modemu.net.asyncio_net import AsyncioNet  # noqa: PLC0415
+
+        net: NetBackend = AsyncioNet(sink, config)
+        return net
+
+    return build
+
+
+class VirtualModem:
+    """One virtual module served on one transport.
+
+    ``net_factory`` injects a back end (tests); by default the real ``AsyncioNet`` is built
+    from ``net_config``. ``nv`` defaults to a :class:`MemoryNvStore` (nothing on disk).
+    The modem owns ``transport`` and ``tracer`` and closes them on exit.
+    """
+
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        profile: Profile | None = None,
+        net_factory: NetFactory | None = None,
+        net_config: NetConfig | None = None,
+        nv: NvStore | None = None,
+        tracer: Tracer | None = None,
+        engine_factory: EngineFactory | None = None,
+    ) -> None:
+        self.profile = profile or Profile()
+        self.transport = transport
+        self.tracer = tracer
+        self._net_factory = net_factory or _asyncio_net_factory(net_config or NetConfig())
+        self._engine_factory = engine_factory or _default_engine
+        self._nv = nv if nv is not None else MemoryNvStore()
+        self._engine: Engine | None = None
+        self._net: NetBackend | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped: asyncio.Event | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._reading = True
+        self._busy = False
+        self._pumping = False
+        self._repump = False
+        self._pending: deque[NetEvent] = deque()
+        self._closing = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The running engine (for fault hooks; call :meth:`pump` after poking it)."""
+        if self._engine is None:
+            raise RuntimeError("VirtualModem is not started")
+        return self._engine
+
+    @property
+    def net(self) -> NetBackend:
+        if self._net is None:
+            raise RuntimeError("VirtualModem is not started")
+        return self._net
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            raise RuntimeError("VirtualModem is not started")
+        return self._loop
+
+    async def start(self) -> None:
+        """Build net and engine, then open the transport (which may raise TransportError)."""
+        if self._loop is not None:
+            raise RuntimeError("VirtualModem already started")
+        self._loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        if self.tracer is not None:
+            self.tracer.attach_loop(self._loop)
+        try:
+            self._net = self._net_factory(self._on_net_event)
+            self._engine = self._engine_factory(
+                self.profile, self._net, self._nv, self._loop.time()
+            )
+            await self.transport.start(_Listener(self))
+        except BaseException:
+            await self._close_net()
+            self._close_tracer()
+            raise
+        log.info("module %s serving on %s", self.profile.model, self.transport.describe())
+        self._run_due_timers()
+
+    def _run_due_timers(self) -> None:
+        """Run timers already due (boot with ``boot_delay = 0``) before :meth:`start`
+        returns, so a host that connects the moment we announce finds the module up."""
+        engine = self.engine
+        deadline = engine.next_deadline()
+        if deadline is not None and deadline <= self.now():
+            self._call(engine.handle_timer, self.now())
+        else:
+            self.pump()
+
+    async def serve_forever(self) -> None:
+        """Return when :meth:`stop` is called (or raise when cancelled)."""
+        if self._stopped is None:
+            raise RuntimeError("VirtualModem is not started")
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        """Make :meth:`serve_forever` return (safe from signal handlers)."""
+        if self._stopped is not None:
+            self._stopped.set()
+
+    async def aclose(self) -> None:
+        """Close transport, timer, net back end and trace, in that order. Idempotent."""
+        if self._closing or self._loop is None:
+            return
+        self._closing = True
+        self.stop()
+        try:
+            await self.transport.aclose()
+        finally:
+            self._cancel_timer()
+            await self._close_net()
+            self._close_tracer()
+
+    async def __aenter__(self) -> VirtualModem:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def trace_event(self, name: str, **fields: Any) -> None:
+        """Write a server event to the trace (no-op without ``--trace``)."""
+        if self.tracer is not None:
+            self.tracer.event(name, **fields)
+
+    # -- the pump -------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.loop.time()
+
+    def pump(self) -> None:
+        """Handle queued net events, send output, re-arm the timer, gate host input.
+
+        Runs after every engine call; call it yourself after poking :attr:`engine` directly.
+        A transport may report ``host_writable`` from inside ``write``; that nested call
+        only marks the pump to go round once more.
+        """
+        if self._engine is None or self._closing:
+            return
+        if self._pumping:
+            self._repump = True
+            return
+        self._pumping = True
+        try:
+            self._repump = True
+            while self._repump:
+                self._repump = False
+                self._pump_once(self._engine)
+        finally:
+            self._pumping = False
+
+    def _pump_once(self, engine: Engine) -> None:
+        self._busy = True
+        try:
+            while self._pending:
+                self._guard(engine.handle_net, self._pending.popleft(), self.now())
+            out = engine.data_to_send()
+        finally:
+            self._busy = False
+        if out:
+            if self.tracer is not None:
+                self.tracer.chunk("tx", out)
+            self.transport.write(out)
+        self._gate_input(engine.wants_input)
+        self._arm_timer(engine.next_deadline())
+
+    def _guard(self, call: Callable[..., None], *args: Any) -> None:
+        """Run one engine call; a crash is logged and the module keeps serving."""
+        try:
+            call(*args)
+        except Exception:
+            log.exception("engine failed in %s", getattr(call, "__name__", call))
+
+    def _call(self, call: Callable[..., None], *args: Any) -> None:
+        """An engine call from the loop: guarded against re-entry, then pumped."""
+        if self._engine is None or self._closing:
+            return
+        self._busy = True
+        try:
+            self._guard(call, *args)
+        finally:
+            self._busy = False
+        self.pump()
+
+    def _gate_input(self, wanted: bool) -> None:
+        if wanted == self._reading:
+            return
+        self._reading = wanted
+        if wanted:
+            self.transport.resume_reading()
+        else:
+            self.transport.pause_reading()
+
+    def _arm_timer(self, deadline: float | None) -> None:
+        if deadline == self._timer_at and (deadline is None or self._timer is not None):
+            return
+        self._cancel_timer()
+        if deadline is not None:
+            self._timer_at = deadline
+            self._timer = self.loop.call_at(deadline, self._on_timer, deadline)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self._timer_at = None
+
+    def _on_timer(self, deadline: float) -> None:
+        self._timer = None
+        self._timer_at = None
+        # Loops may wake a hair early (uvloop has millisecond timers); the deadline was met.
+        self._call(self.engine.handle_timer, max(self.now(), deadline))
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def inject_net_event(self, event: NetEvent) -> None:
+        """Hand the engine a back-end event as if the net had sent it (tests, fault hooks
+        with a back end such as ``FakeNet`` that has no sink of its own)."""
+        self._on_net_event(event)
+
+    def _on_net_event(self, event: NetEvent) -> None:
+        """The back end's sink: handle now, or after the engine call in progress."""
+        if self._busy or self._engine is None:
+            self._pending.append(event)
+            return
+        self._call(self.engine.handle_net, event, self.now())
+
+    def _on_host_data(self, data: bytes) -> None:
+        if self.tracer is not None:
+            self.tracer.chunk("rx", data)
+        self._call(self.engine.receive_data, data, self.now())
+
+    def _on_host_writable(self, writable: bool) -> None:
+        self.trace_event("host-writable", writable=writable)
+        self._call(self.engine.set_host_writable, writable)
+
+    def _on_host_attached(self) -> None:
+        self.trace_event("host-attached")
+
+    def _on_host_detached(self) -> None:
+        self.trace_event("host-detached")
+
+    # -- closing --------------------------------------------------------------------------
+
+    async def _close_net(self) -> None:
+        """Await the back end's ``aclose()`` if it has one (``NetBackend.close`` is per socket)."""
+        net, self._net = self._net, None
+        if net is None:
+            return
+        aclose = getattr(net, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    def _close_tracer(self) -> None:
+        if self.tracer is not None:
+            self.tracer.close()
+
+
+class _Listener:
+    """Adapts transport callbacks to the modem without widening VirtualModem's API."""
+
+    def __init__(self, modem: VirtualModem) -> None:
+        self.data_received = modem._on_host_data
+        self.host_attached = modem._on_host_attached
+        self.host_detached = modem._on_host_detached
+        self.host_writable = modem._on_host_writable
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+def new_event_loop(use_uvloop: bool = True) -> asyncio.AbstractEventLoop:
+    """A uvloop loop if wanted and installed, else the standard one."""
+    if use_uvloop:
+        try:
+            import uvloop  # noqa: PLC0415
+        except ImportError:
+            log.debug("uvloop not installed; using the asyncio loop")
+        else:
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+            return loop
+    return asyncio.new_event_loop()
+
+
+def run(main: Coroutine[Any, Any, T], *, use_uvloop: bool = True) -> T:
+    """``asyncio.run`` on uvloop when installed (and wanted)."""
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(use_uvloop)) as runner:
+        return runner.run(main)

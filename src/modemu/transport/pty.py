@@ -1,0 +1,321 @@
+"""A pseudo-terminal: the host opens ``/dev/pts/N`` (or a symlink to it) like a serial port.
+
+Why it is built the way it is (see ``perf-notes.md``):
+
+* The slave side is put in raw mode: the default line discipline would turn LF into CR LF,
+  eat ``^C``/``^S`` and otherwise mangle binary data.
+* The server keeps its own slave fd open for the whole life of the transport. Linux reports
+  EIO (and POLLHUP, forever) on the master whenever no slave fd is open, so without it the
+  first host close would look like a dead link. With it, the host can close and reopen the
+  device any number of times, like a real UART that stays powered. The price: a pty cannot
+  tell when a host attaches or detaches, so it reports one attach at start and never a detach.
+* The master fd is non-blocking and served by ``loop.add_reader``/``add_writer``:
+  ``connect_read_pipe``/``connect_write_pipe`` are slower, and uvloop's write-pipe transport
+  also reads the fd, silently losing input.
+* Output that the kernel does not take at once is kept in a bounded buffer; crossing the
+  high-water mark tells the listener to hold back (see :mod:`modemu.transport.base`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import stat
+import termios
+import tty
+from pathlib import Path
+
+from modemu.transport.base import (
+    DEFAULT_HIGH_WATER,
+    DEFAULT_MAX_BUFFER,
+    LinkListener,
+    TransportError,
+    WaterMarks,
+)
+
+__all__ = ["PtyTransport", "make_raw"]
+
+log = logging.getLogger("modemu.transport.pty")
+
+READ_SIZE = 65536
+BULK_PIECE = 2048
+"""A read this long suggests bulk input: try for more before handing it on."""
+
+_IFLAG_CLEAR = (
+    termios.IGNBRK
+    | termios.BRKINT
+    | termios.PARMRK
+    | termios.ISTRIP
+    | termios.INLCR
+    | termios.IGNCR
+    | termios.ICRNL
+    | termios.IXON
+    | termios.IXOFF
+)
+
+
+def make_raw(fd: int) -> None:
+    """``tty.setraw`` plus the input flags it leaves alone on Python 3.11 (like cfmakeraw).
+
+    Without clearing IXOFF/INLCR/IGNCR the kernel could still rewrite or swallow bytes.
+    """
+    tty.setraw(fd, termios.TCSANOW)
+    attrs = termios.tcgetattr(fd)
+    attrs[0] &= ~_IFLAG_CLEAR
+    attrs[3] &= ~(termios.ECHONL | termios.ECHO | termios.ICANON | termios.ISIG | termios.IEXTEN)
+    termios.tcsetattr(fd, termios.TCSANOW, attrs)
+
+
+class PtyTransport:
+    """A pty with an optional symlink ``link`` → ``/dev/pts/N``.
+
+    ``link`` is replaced if it is a symlink (a stale one from a crashed run, say); a regular
+    file or directory there is never touched: :meth:`start` raises :class:`TransportError`.
+    The link is removed on close if it still points at this pty.
+    """
+
+    def __init__(
+        self,
+        link: str | os.PathLike[str] | None = None,
+        *,
+        high_water: int = DEFAULT_HIGH_WATER,
+        low_water: int | None = None,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
+    ) -> None:
+        self._link = Path(link) if link is not None else None
+        self._marks = WaterMarks(high_water, low_water, max_buffer)
+        self._master = -1
+        self._slave = -1
+        self._slave_path = ""
+        self._listener: LinkListener | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._out = bytearray()
+        self._reading = False
+        self._paused = False
+        self._link_made = False
+        self._broken = False
+
+    # -- public ---------------------------------------------------------------------------
+
+    @property
+    def slave_path(self) -> str:
+        """``/dev/pts/N`` once started."""
+        return self._slave_path
+
+    @property
+    def link(self) -> Path | None:
+        return self._link
+
+    @property
+    def url(self) -> str:
+        return str(self._link) if self._link is not None else self._slave_path
+
+    @property
+    def dropped(self) -> int:
+        """Output bytes dropped because the host did not read (see ``max_buffer``)."""
+        return self._marks.dropped
+
+    def describe(self) -> str:
+        where = self._slave_path or "(not started)"
+        return f"pty {where}" + (f" (link {self._link})" if self._link is not None else "")
+
+    async def start(self, listener: LinkListener) -> None:
+        if self._master >= 0:
+            raise RuntimeError("transport already started")
+        self._check_link_path()
+        self._loop = asyncio.get_running_loop()
+        self._open_pty()
+        try:
+            self._make_link()
+        except BaseException:
+            self._close_fds()
+            raise
+        self._listener = listener
+        self._update_reader()
+        listener.host_attached()
+        log.info("listening on %s", self.describe())
+
+    def write(self, data: bytes) -> None:
+        if self._master < 0 or not data:
+            return
+        if not self._out:
+            data = data[self._write_now(data) :]
+            if not data:
+                return
+            assert self._loop is not None
+            self._loop.add_writer(self._master, self._on_writable)
+        fits = self._marks.room(len(self._out), len(data))
+        self._out += data[:fits]
+        self._report_marks()
+
+    def pause_reading(self) -> None:
+        self._paused = True
+        self._update_reader()
+
+    def resume_reading(self) -> None:
+        self._paused = False
+        self._update_reader()
+
+    async def aclose(self) -> None:
+        if self._master < 0:
+            return
+        if self._out:
+            self._write_now(bytes(self._out))  # last chance, no waiting
+            self._out.clear()
+        self._remove_link()
+        self._close_fds()
+        log.info("closed %s", self.describe())
+
+    # -- pty and link ---------------------------------------------------------------------
+
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        try:
+            make_raw(slave)
+            os.set_blocking(master, False)
+            self._slave_path = os.ttyname(slave)
+        except BaseException:
+            os.close(master)
+            os.close(slave)
+            raise
+        self._master, self._slave = master, slave
+
+    def _close_fds(self) -> None:
+        if self._loop is not None and self._master >= 0:
+            self._loop.remove_reader(self._master)
+            self._loop.remove_writer(self._master)
+        self._reading = False
+        for fd in (self._master, self._slave):
+            if fd >= 0:
+                os.close(fd)
+        self._master = self._slave = -1
+
+    def _check_link_path(self) -> None:
+        """Refuse to replace anything but a symlink (a clear error instead of data loss)."""
+        if self._link is None:
+            return
+        try:
+            mode = self._link.lstat().st_mode
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise TransportError(f"cannot use link path {self._link}: {exc.strerror}") from exc
+        if not stat.S_ISLNK(mode):
+            kind = "directory" if stat.S_ISDIR(mode) else "file that is not a symlink"
+            raise TransportError(f"refusing to replace {self._link}: it is a {kind}")
+
+    def _make_link(self) -> None:
+        """Point the link at the slave atomically: build a temporary symlink, rename it."""
+        if self._link is None:
+            return
+        tmp = self._link.with_name(f".{self._link.name}.{os.getpid()}.tmp")
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            os.symlink(self._slave_path, tmp)
+            self._check_link_path()  # still not a file/dir (narrows the race)
+            os.replace(tmp, self._link)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise TransportError(f"cannot create link {self._link}: {exc.strerror}") from exc
+        self._link_made = True
+
+    def _remove_link(self) -> None:
+        """Remove the link only if it is still ours (a newer server may have replaced it)."""
+        if self._link is None or not self._link_made:
+            return
+        self._link_made = False
+        try:
+            if os.readlink(self._link) == self._slave_path:
+                self._link.unlink()
+        except OSError as exc:
+            log.debug("link %s not removed: %s", self._link, exc)
+
+    # -- data path ------------------------------------------------------------------------
+
+    def _update_reader(self) -> None:
+        want = (
+            self._master >= 0
+            and not self._paused
+            and not self._broken
+            and self._listener is not None
+        )
+        if want == self._reading:
+            return
+        assert self._loop is not None
+        if want:
+            self._loop.add_reader(self._master, self._on_readable)
+        else:
+            self._loop.remove_reader(self._master)
+        self._reading = want
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self._master, READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._fail("read", exc)
+            return
+        if len(data) >= BULK_PIECE:
+            data = self._read_more(data)
+        if data and self._listener is not None:
+            self._listener.data_received(data)
+
+    def _read_more(self, first: bytes) -> bytes:
+        """During bulk input, gather the pieces the kernel already holds into one chunk:
+        a pty hands over at most ~4 KiB per read, and one bigger chunk costs the engine
+        far less than several small ones. Interactive input (short reads) skips this."""
+        pieces = [first]
+        total = len(first)
+        while total < READ_SIZE:
+            try:
+                more = os.read(self._master, READ_SIZE - total)
+            except OSError:
+                break
+            if not more:
+                break
+            pieces.append(more)
+            total += len(more)
+            if len(more) < BULK_PIECE:
+                break
+        return b"".join(pieces)
+
+    def _write_now(self, data: bytes | bytearray) -> int:
+        """Write what the kernel takes without blocking; the count written."""
+        try:
+            return os.write(self._master, data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            self._fail("write", exc)
+            return len(data)  # the link is broken; drop rather than spin
+
+    def _on_writable(self) -> None:
+        if self._master < 0:
+            return
+        written = self._write_now(self._out)
+        del self._out[:written]
+        if not self._out:
+            assert self._loop is not None
+            self._loop.remove_writer(self._master)
+        self._report_marks()
+
+    def _report_marks(self) -> None:
+        edge = self._marks.update(len(self._out))
+        if edge is not None and self._listener is not None:
+            self._listener.host_writable(edge)
+
+    def _fail(self, what: str, exc: OSError) -> None:
+        """An I/O error on the master. With our slave fd open EIO should never happen, so
+        stop watching the fd instead of spinning on it."""
+        log.error("pty %s failed on %s: %s", what, self._slave_path, exc)
+        if exc.errno in (errno.EIO, errno.EBADF) and self._loop is not None and self._master >= 0:
+            self._loop.remove_reader(self._master)
+            self._loop.remove_writer(self._master)
+            self._reading = False
+            self._broken = True

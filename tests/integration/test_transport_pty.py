@@ -1,0 +1,339 @@
+"""PtyTransport against a real pty: raw bytes both ways, reopen, symlink rules, back-pressure.
+
+Every test runs on the standard asyncio loop and on uvloop (when installed), because the two
+treat fds differently (see perf-notes.md). The host side is a plain non-blocking fd on the
+slave, so nothing but the kernel sits between the test and the transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import termios
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover
+    uvloop = None  # type: ignore[assignment]
+
+from modemu.transport.base import TransportError
+from modemu.transport.pty import PtyTransport
+
+TIMEOUT = 5.0
+ALL_BYTES = bytes(range(256))
+
+
+def _loop_factories() -> list[object]:
+    params: list[object] = [pytest.param(asyncio.new_event_loop, id="asyncio")]
+    if uvloop is not None:
+        params.append(pytest.param(uvloop.new_event_loop, id="uvloop"))
+    return params
+
+
+@pytest.fixture(params=_loop_factories())
+def run(request: pytest.FixtureRequest) -> Callable[[Callable[[], Awaitable[None]]], None]:
+    """Run an async test body on the parametrised loop, with an overall bound."""
+    factory = request.param
+
+    def runner(body: Callable[[], Awaitable[None]]) -> None:
+        async def bounded() -> None:
+            await asyncio.wait_for(body(), 20)
+
+        with asyncio.Runner(loop_factory=factory) as r:
+            r.run(bounded())
+
+    return runner
+
+
+class Recorder:
+    """A LinkListener that keeps everything it hears."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.events: list[str] = []
+        self.writable: list[bool] = []
+        self.changed = asyncio.Event()
+
+    def data_received(self, data: bytes) -> None:
+        assert data
+        self.data += data
+        self.changed.set()
+
+    def host_attached(self) -> None:
+        self.events.append("attached")
+
+    def host_detached(self) -> None:
+        self.events.append("detached")
+
+    def host_writable(self, writable: bool) -> None:
+        self.writable.append(writable)
+        self.changed.set()
+
+    async def wait_for(self, ready: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+        async with asyncio.timeout(timeout):
+            while not ready():
+                self.changed.clear()
+                await self.changed.wait()
+
+    async def wait_bytes(self, n: int) -> bytes:
+        await self.wait_for(lambda: len(self.data) >= n)
+        return bytes(self.data)
+
+
+class HostFd:
+    """The host's end: the slave path opened like a program opening a serial port."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+
+    async def write_all(self, data: bytes, timeout: float = TIMEOUT) -> None:
+        """Write everything, yielding to the loop while the kernel buffer is full."""
+        view = memoryview(data)
+        async with asyncio.timeout(timeout):
+            while view:
+                try:
+                    view = view[os.write(self.fd, view) :]
+                except BlockingIOError:
+                    await asyncio.sleep(0.001)
+
+    async def read_exactly(self, n: int, timeout: float = TIMEOUT) -> bytes:
+        got = bytearray()
+        async with asyncio.timeout(timeout):
+            while len(got) < n:
+                try:
+                    chunk = os.read(self.fd, n - len(got))
+                except BlockingIOError:
+                    await asyncio.sleep(0.001)
+                    continue
+                got += chunk
+        return bytes(got)
+
+    def read_available(self) -> bytes:
+        try:
+            return os.read(self.fd, 65536)
+        except BlockingIOError:
+            return b""
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_all_byte_values_pass_unchanged_both_ways(run: Callable[..., None]) -> None:
+    async def body() -> None:
+        transport = PtyTransport()
+        rec = Recorder()
+        await transport.start(rec)
+        host = HostFd(transport.slave_path)
+        try:
+            payload = ALL_BYTES * 64  # 16 KiB, more than one kernel hand-off
+            await host.write_all(payload)
+            assert await rec.wait_bytes(len(payload)) == payload
+            transport.write(payload)
+            assert await host.read_exactly(len(payload)) == payload
+            assert host.read_available() == b""  # no CR inserted, nothing echoed
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)
+
+
+def test_slave_is_raw(run: Callable[..., None]) -> None:
+    async def body() -> None:
+        transport = PtyTransport()
+        await transport.start(Recorder())
+        host = HostFd(transport.slave_path)
+        try:
+            iflag, oflag, _cflag, lflag = termios.tcgetattr(host.fd)[:4]
+            assert not oflag & termios.OPOST
+            assert not lflag & (termios.ECHO | termios.ICANON | termios.ISIG)
+            assert not iflag & (termios.ICRNL | termios.IXON | termios.INLCR | termios.IGNCR)
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)
+
+
+def test_host_can_close_and_reopen_many_times(run: Callable[..., None]) -> None:
+    async def body() -> None:
+        transport = PtyTransport()
+        rec = Recorder()
+        await transport.start(rec)
+        try:
+            for i in range(20):
+                host = HostFd(transport.slave_path)
+                message = f"AT+ROUND={i}\r".encode()
+                await host.write_all(message)
+                await rec.wait_for(lambda m=message: rec.data.endswith(m))  # type: ignore[misc]
+                transport.write(b"\r\nOK\r\n")
+                assert await host.read_exactly(6) == b"\r\nOK\r\n"
+                host.close()
+                await asyncio.sleep(0.005)  # let the loop see the close (it must not care)
+            assert rec.events == ["attached"]  # a pty never reports a detach
+        finally:
+            await transport.aclose()
+
+    run(body)
+
+
+def test_symlink_created_and_removed(tmp_path: Path, run: Callable[..., None]) -> None:
+    link = tmp_path / "modem"
+
+    async def body() -> None:
+        transport = PtyTransport(link)
+        await transport.start(Recorder())
+        assert os.readlink(link) == transport.slave_path
+        assert transport.url == str(link)
+        assert transport.describe() == f"pty {transport.slave_path} (link {link})"
+        host = HostFd(str(link))
+        await host.write_all(b"x")
+        host.close()
+        await transport.aclose()
+        assert not link.exists() and not link.is_symlink()
+        await transport.aclose()  # idempotent
+
+    run(body)
+
+
+def test_stale_symlink_is_replaced(tmp_path: Path, run: Callable[..., None]) -> None:
+    link = tmp_path / "modem"
+    link.symlink_to("/dev/pts/does-not-exist")
+
+    async def body() -> None:
+        transport = PtyTransport(link)
+        await transport.start(Recorder())
+        try:
+            assert os.readlink(link) == transport.slave_path
+        finally:
+            await transport.aclose()
+        assert not link.is_symlink()
+
+    run(body)
+
+
+@pytest.mark.parametrize("kind", ["file", "directory"])
+def test_refuses_to_replace_file_or_directory(
+    tmp_path: Path, kind: str, run: Callable[..., None]
+) -> None:
+    target = tmp_path / "modem"
+    if kind == "file":
+        target.write_text("precious")
+    else:
+        target.mkdir()
+    before = _open_fds()
+
+    async def body() -> None:
+        transport = PtyTransport(target)
+        with pytest.raises(TransportError, match="refusing to replace"):
+            await transport.start(Recorder())
+        await transport.aclose()
+
+    run(body)
+    if kind == "file":
+        assert target.read_text() == "precious"
+    else:
+        assert target.is_dir()
+    assert _open_fds() == before
+
+
+def test_link_replaced_by_someone_else_is_left_alone(
+    tmp_path: Path, run: Callable[..., None]
+) -> None:
+    link = tmp_path / "modem"
+
+    async def body() -> None:
+        transport = PtyTransport(link)
+        await transport.start(Recorder())
+        link.unlink()
+        link.symlink_to("/dev/null")  # a newer server took the name over
+        await transport.aclose()
+
+    run(body)
+    assert os.readlink(link) == "/dev/null"
+
+
+def test_pause_reading_holds_host_bytes(run: Callable[..., None]) -> None:
+    async def body() -> None:
+        transport = PtyTransport()
+        rec = Recorder()
+        await transport.start(rec)
+        host = HostFd(transport.slave_path)
+        try:
+            transport.pause_reading()
+            await host.write_all(b"held back")
+            await asyncio.sleep(0.05)
+            assert rec.data == b""
+            transport.resume_reading()
+            assert await rec.wait_bytes(9) == b"held back"
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)
+
+
+def test_back_pressure_when_host_does_not_read(run: Callable[..., None]) -> None:
+    async def body() -> None:
+        transport = PtyTransport(high_water=8192, low_water=1024, max_buffer=1 << 20)
+        rec = Recorder()
+        await transport.start(rec)
+        host = HostFd(transport.slave_path)
+        try:
+            chunk = ALL_BYTES * 16  # 4 KiB
+            sent = bytearray()
+            while not rec.writable:  # the kernel buffers some first; keep going
+                transport.write(chunk)
+                sent += chunk
+                await asyncio.sleep(0)
+                assert len(sent) < 1 << 20, "no back-pressure reported"
+            assert rec.writable == [False]
+            received = await host.read_exactly(len(sent))
+            assert received == bytes(sent)
+            await rec.wait_for(lambda: rec.writable == [False, True])
+            assert transport.dropped == 0
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)
+
+
+def test_output_beyond_max_buffer_is_dropped_and_counted(run: Callable[..., None]) -> None:
+    async def body() -> None:
+        transport = PtyTransport(high_water=1024, low_water=0, max_buffer=4096)
+        rec = Recorder()
+        await transport.start(rec)
+        try:
+            for _ in range(200):  # 800 KiB while nobody reads: far more than the kernel holds
+                transport.write(ALL_BYTES * 16)
+            assert transport.dropped > 0
+            assert rec.writable == [False]
+        finally:
+            await transport.aclose()
+
+    run(body)
+
+
+def test_close_releases_fds(run: Callable[..., None]) -> None:
+    before = _open_fds()
+
+    async def body() -> None:
+        for _ in range(5):
+            transport = PtyTransport()
+            await transport.start(Recorder())
+            transport.write(b"unread output")
+            await transport.aclose()
+
+    run(body)
+    assert _open_fds() == before
