@@ -158,6 +158,8 @@ class VirtualModem:
             self._engine = self._engine_factory(
                 self.profile, self._net, self._nv, self._loop.time()
             )
+            if hasattr(self._engine, "note"):
+                self._engine.note = self.trace_event  # dropped datagrams etc. → trace
             await self.transport.start(_Listener(self))
         except BaseException:
             await self._close_net()
