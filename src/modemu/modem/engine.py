@@ -144,7 +144,7 @@ class ModemEngine:
             self._drain_inbox()
             return
         consumed = self._process(memoryview(data))
-        if consumed < len(data):
+        if consumed < len(data) and self.mode is not PortMode.OFF:
             self._inbox += data[consumed:]
 
     def data_to_send(self) -> bytes:
@@ -304,7 +304,8 @@ class ModemEngine:
             self.change_mode(Trigger.PENDING)
 
     def save_nv(self) -> None:
-        self.nv.save({"contexts": {str(c.cid): c.profile_dict() for c in self.contexts.values()}})
+        contexts = {str(c.cid): c.profile_dict() for c in self.contexts.values()}
+        self.nv.save({"contexts": contexts, "urcport": self.urc_port})
 
     def context(self, cid: int) -> PdpContext:
         ctx = self.contexts.get(cid)
@@ -339,7 +340,10 @@ class ModemEngine:
         if not self._inbox or self.mode in (PortMode.BUSY, PortMode.OFF):
             return
         consumed = self._process(memoryview(self._inbox))
-        del self._inbox[:consumed]
+        if self.mode is PortMode.OFF:
+            self._inbox.clear()  # typed behind a power-off: lost, whatever the split
+        else:
+            del self._inbox[:consumed]
 
     def _process(self, data: memoryview) -> int:
         """Consume as much input as the current mode allows; returns bytes consumed."""
@@ -486,7 +490,10 @@ class ModemEngine:
             self.urc(f"+CPIN: {self.sim_state}")
 
     def _load_nv(self) -> None:
-        stored = self.nv.load().get("contexts", {})
+        data = self.nv.load()
+        if data.get("urcport") in ("usbat", "usbmodem", "uart1"):
+            self.urc_port = str(data["urcport"])
+        stored = data.get("contexts", {})
         if not isinstance(stored, dict):
             return
         for key, values in stored.items():

@@ -169,6 +169,7 @@ def urc_config(m: ModemEngine, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     if p.choice(0, ("urcport",)) and p.given(1):
         m.urc_port = p.choice(1, ("usbat", "usbmodem", "uart1"))
+        m.save_nv()  # spec §13: saved to NV
     else:
         m.info(f'+QURCCFG: "urcport","{m.urc_port}"')
     return None
