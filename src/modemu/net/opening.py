@@ -1,0 +1,154 @@
+"""Creating the host sockets behind ``open``, with the module's error codes.
+
+Sockets are made by hand (not by ``create_connection(host, port)``) so that options apply
+before ``connect`` (``TCP_SYNCNT`` only matters then) and so that each failing step maps to
+its own code: creation 554, ``bind`` 556, ``listen`` 557, ``connect`` 566.
+
+Clients with an explicit local port bind ``0.0.0.0:<port>`` with ``SO_REUSEADDR``: a port
+still in TIME_WAIT from the module's previous connection may be reused at once, but a port
+another socket is bound to (or listening on) still fails with 556.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+
+from modemu.net.base import Address, SocketOptions
+from modemu.net.sockopts import apply_tcp_options
+from modemu.net.tcp import TcpStream
+from modemu.net.udp import UdpEndpoint
+
+log = logging.getLogger(__name__)
+
+SOCKET_CREATE_FAILED = 554
+BIND_FAILED = 556
+LISTEN_FAILED = 557
+CONNECT_FAILED = 566
+LISTEN_BACKLOG = 16
+_ANY = "0.0.0.0"
+
+
+class OpenError(Exception):
+    """Opening failed; ``code`` is the module's error number."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+
+
+def _new_socket(kind: int) -> socket.socket:
+    try:
+        sock = socket.socket(socket.AF_INET, kind)
+    except OSError as exc:
+        raise OpenError(SOCKET_CREATE_FAILED, str(exc)) from exc
+    sock.setblocking(False)
+    return sock
+
+
+def _bind(sock: socket.socket, host: str, port: int, reuse: bool) -> None:
+    if reuse:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise OpenError(BIND_FAILED, f"bind {host}:{port}: {exc}") from exc
+
+
+def _sockname(sock: socket.socket) -> Address:
+    host, port = sock.getsockname()[:2]
+    return (str(host), int(port))
+
+
+def _apply_options(sock: socket.socket, options: SocketOptions) -> None:
+    """Options are best effort: a value the kernel refuses must not fail the open."""
+    try:
+        apply_tcp_options(sock, options)
+    except OSError as exc:
+        log.warning("socket options %r not applied: %s", options, exc)
+
+
+async def open_tcp_client(
+    stream: TcpStream,
+    remote: Address,
+    local_port: int,
+    options: SocketOptions,
+    timeout: float,
+) -> Address:
+    """Connect ``stream`` to ``remote``; returns the real local address."""
+    loop = asyncio.get_running_loop()
+    sock = _new_socket(socket.SOCK_STREAM)
+    try:
+        _apply_options(sock, options)
+        if local_port:
+            _bind(sock, _ANY, local_port, reuse=True)
+        try:
+            await asyncio.wait_for(loop.sock_connect(sock, remote), timeout)
+        except (OSError, TimeoutError) as exc:
+            raise OpenError(CONNECT_FAILED, f"connect {remote}: {exc!r}") from exc
+        local = _sockname(sock)
+        await loop.create_connection(lambda: stream, sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+    return local
+
+
+async def open_udp_client(endpoint: UdpEndpoint, remote: Address, local_port: int) -> Address:
+    """A UDP socket connected to ``remote`` (optionally from ``local_port``)."""
+    loop = asyncio.get_running_loop()
+    sock = _new_socket(socket.SOCK_DGRAM)
+    try:
+        if local_port:
+            _bind(sock, _ANY, local_port, reuse=False)
+        try:
+            sock.connect(remote)
+        except OSError as exc:
+            raise OpenError(CONNECT_FAILED, f"connect {remote}: {exc}") from exc
+        local = _sockname(sock)
+        await loop.create_datagram_endpoint(lambda: endpoint, sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+    return local
+
+
+async def open_udp_service(endpoint: UdpEndpoint, host: str, local_port: int) -> Address:
+    """An unconnected UDP socket bound to ``host:local_port``."""
+    loop = asyncio.get_running_loop()
+    sock = _new_socket(socket.SOCK_DGRAM)
+    try:
+        _bind(sock, host, local_port, reuse=False)
+        local = _sockname(sock)
+        await loop.create_datagram_endpoint(lambda: endpoint, sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+    return local
+
+
+async def open_tcp_listener(
+    factory: Callable[[], TcpStream], host: str, local_port: int
+) -> tuple[asyncio.AbstractServer, Address]:
+    """A listening socket on ``host:local_port`` whose connections ``factory`` handles."""
+    loop = asyncio.get_running_loop()
+    sock = _new_socket(socket.SOCK_STREAM)
+    try:
+        _bind(sock, host, local_port, reuse=True)
+        try:
+            sock.listen(LISTEN_BACKLOG)
+        except OSError as exc:
+            raise OpenError(LISTEN_FAILED, f"listen {host}:{local_port}: {exc}") from exc
+        local = _sockname(sock)
+        server = await loop.create_server(factory, sock=sock, start_serving=False)
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        await server.start_serving()
+    except BaseException:  # cancelled by a close() racing the open: stop listening
+        server.close()
+        raise
+    return server, local
