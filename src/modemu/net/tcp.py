@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 Emit = Callable[[NetEvent], None]
 _LOST_GRACE = 1.0
+_ACK_POLL = 0.005
+"""Seconds between checks of the kernel's unacknowledged byte count while closing."""
 """Seconds to wait for the transport's ``connection_lost`` after an abort (one loop turn)."""
 
 
@@ -176,9 +178,11 @@ class TcpStream(asyncio.Protocol):
         """Close as ``AT+QICLOSE`` does; returns once the host socket is closed.
 
         ``timeout`` 0: close at once without waiting. Data not yet handed to the kernel is
-        dropped; the kernel still sends what it holds, then FIN. Otherwise: send FIN, keep
-        reading (and dropping) until the peer's FIN, then close; if the peer has not closed
-        within ``timeout`` s, reset the connection (the spec's "force-closed").
+        dropped; the kernel still sends what it holds, then FIN. Otherwise: send FIN after
+        the queued data and wait until the peer has acknowledged all of it and the FIN (the
+        spec's "FIN-ACK"; a live peer's kernel sends it at once, even if its application
+        never closes) or has closed too; if neither happens within ``timeout`` s (the peer
+        does not read, or is gone), reset the connection (the spec's "force-closed").
         """
         self.silence()
         transport = self._transport
@@ -204,9 +208,16 @@ class TcpStream(asyncio.Protocol):
         if not transport.is_closing() and transport.can_write_eof() and not self._eof_sent:
             self._eof_sent = True
             transport.write_eof()  # asyncio shuts down only after the buffer is flushed
-        await self._peer_done.wait()
+        while not (self._peer_done.is_set() or self._lost.is_set() or self._fin_acked()):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._peer_done.wait(), _ACK_POLL)
         transport.close()  # flushes what is still buffered, then closes the socket
         await self._lost.wait()
+
+    def _fin_acked(self) -> bool:
+        """Everything we sent, FIN included, is acknowledged (FIN takes a sequence number,
+        so the kernel's unacknowledged count only reaches 0 once the FIN is ACKed)."""
+        return self._eof_sent and self.backlog() == 0
 
     def _drain_held(self) -> None:
         """Report held data (stopping if the engine pauses), then a held close, then read."""

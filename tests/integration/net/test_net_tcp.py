@@ -234,7 +234,7 @@ def test_wait_acked_fails_when_link_dies(net_run):
     net_run(body)
 
 
-def test_close_waits_for_silent_peer_then_forces(net_run):
+def test_close_completes_when_our_fin_is_acked_even_if_the_peer_stays_open(net_run):
     async def body():
         accepted = Accepted()
         async with tcp_server(accepted) as port, open_net() as (net, rec):
@@ -242,13 +242,30 @@ def test_close_waits_for_silent_peer_then_forces(net_run):
             await rec.wait(Opened, conn_id=0)
             reader, writer = await accepted.next()
             started = time.monotonic()
-            net.close(0, 0.5)
-            assert await asyncio.wait_for(reader.read(), 1) == b""  # our FIN came at once
+            net.close(0, 5.0)
+            await rec.wait(Closed, conn_id=0, timeout=3)
+            assert time.monotonic() - started < 1.0  # FIN-ACK, not the peer's FIN
+            assert await asyncio.wait_for(reader.read(), 1) == b""  # our FIN arrived
             writer.write(b"late data")  # the peer neither closes nor stops talking
+            assert not rec.of(Received) and not rec.of(PeerClosed)
+
+    net_run(body)
+
+
+def test_close_forces_after_timeout_when_the_peer_does_not_read(net_run):
+    async def body():
+        accepted = Accepted()
+        async with tcp_server(accepted) as port, open_net() as (net, rec):
+            open_tcp(net, 0, port)
+            await rec.wait(Opened, conn_id=0)
+            _reader, _writer = await accepted.next()  # never reads: our data cannot drain
+            net.send(0, b"x" * (16 * 1024 * 1024))
+            started = time.monotonic()
+            net.close(0, 0.5)
             await rec.wait(Closed, conn_id=0, timeout=3)
             elapsed = time.monotonic() - started
             assert 0.45 <= elapsed < 2.0
-            assert not rec.of(Received) and not rec.of(PeerClosed)
+            assert not rec.of(PeerClosed)
 
     net_run(body)
 
