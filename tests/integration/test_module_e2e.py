@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import os
 import re
+import socket
 
 import pytest
 from e2e_kit import LOOPBACK, TIMEOUT, echo, module, open_tcp, read_all, run, tcp_peer
@@ -340,5 +341,43 @@ def test_pdpdeact_raised_by_the_back_end() -> None:
             assert await host.read_until(b'"pdpdeact",1\r\n') == b'\r\n+QIURC: "pdpdeact",1\r\n'
             assert await host.command(b"AT+QISEND=0,1\r", b"ERROR\r\n") == b"\r\nERROR\r\n"
             assert await host.command(b"AT+QIDEACT=1\r") == b"\r\nOK\r\n"
+
+    run(body())
+
+
+def test_send_fail_under_real_back_pressure() -> None:
+    """A peer that never reads: the kernel's unacknowledged bytes grow until SEND FAIL."""
+
+    async def body() -> None:
+        stop = asyncio.Event()
+
+        async def stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await stop.wait()
+
+        server = await asyncio.start_server(stall, LOOPBACK, 0)
+        sock = server.sockets[0]
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # inherited on accept
+        port = sock.getsockname()[1]
+        try:
+            async with module() as (_, host):
+                await host.command(b'AT+QISDE=0;+QICFG="send/buffersize",4000\r')
+                await open_tcp(host, 0, port)
+                outcomes = []
+                for _ in range(400):
+                    await host.command(b"AT+QISEND=0,1460\r", b">")
+                    await host.write(b"s" * 1460)
+                    outcome = await host.read_until(b"\r\n", 5) + await host.read_until(b"\r\n")
+                    outcomes.append(outcome)
+                    if outcome == b"\r\nSEND FAIL\r\n":
+                        break
+                assert outcomes[-1] == b"\r\nSEND FAIL\r\n"
+                assert set(outcomes[:-1]) == {b"\r\nSEND OK\r\n"}
+                counters = (await host.command(b"AT+QISEND=0,0\r")).split(b"\r\n")[1]
+                total, acked, unacked = map(int, counters.split(b": ")[1].split(b","))
+                assert total == 1460 * (len(outcomes) - 1)
+                assert unacked > 0 and acked + unacked == total
+        finally:
+            stop.set()
+            server.close()
 
     run(body())
