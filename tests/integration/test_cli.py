@@ -213,3 +213,22 @@ def test_parse_hostport() -> None:
     assert parse_hostport(":5000") == ("127.0.0.1", 5000)
     assert parse_hostport("5000") == ("127.0.0.1", 5000)
     assert parse_hostport("[::1]:7") == ("::1", 7)
+
+
+def test_qicsgp_survives_a_restart(tmp_path: Path, procs: list[subprocess.Popen[str]]) -> None:
+    """AT+QICSGP is saved to the state file, as the real module saves it to NV."""
+    state = tmp_path / "state"
+    link = tmp_path / "modem"
+    answers = []
+    for command in (b'AT+QICSGP=1,1,"CMNET","user","pass",1\r', b"AT+QICSGP=1\r"):
+        proc = _modemu("serve", "--pty", str(link), "--state-dir", str(state))
+        procs.append(proc)
+        _first_line(proc)
+        with serial.Serial(str(link), timeout=0.2) as port:
+            port.write(b"ATE0\r")
+            _wait_for(port, b"OK\r\n")
+            port.write(command)
+            answers.append(_wait_for(port, b"OK\r\n"))
+        assert _stop(proc)[0] == 0
+    assert answers[1].endswith(b'\r\n+QICSGP: 1,"CMNET","user","pass",1\r\n\r\nOK\r\n')
+    assert list(state.glob("*.json"))
