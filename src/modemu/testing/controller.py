@@ -1,0 +1,142 @@
+"""Run ``modemu serve`` as a child process for tests (after aiosmtpd's ``Controller``).
+
+A separate process, not a thread, so the module under test has its own event loop and
+its own crash surface, exactly as a user runs it. The server prints one line once it is
+listening (``/tmp/modem -> /dev/pts/7`` or ``socket://127.0.0.1:5000``); its first word is
+what to open. :meth:`ModemuProcess.stop` sends SIGTERM and escalates to SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from modemu.errors import ModemuError
+
+__all__ = ["ModemuInstance", "ModemuProcess", "StartupError"]
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+
+
+class StartupError(ModemuError):
+    """``modemu serve`` exited or printed nothing usable; the message has its stderr."""
+
+
+@dataclass(frozen=True)
+class ModemuInstance:
+    """A running module as a test sees it."""
+
+    url: str
+    """What to pass to ``serial_for_url``: the pty path, or ``socket://host:port``."""
+    path: str | None
+    """The pty path (a symlink to ``/dev/pts/N``), or None for a TCP port."""
+    banner: str
+    """The line the server printed."""
+    pid: int | None = None
+    """The server's process id; None when the module is external (``--modemu-url``)."""
+
+
+class ModemuProcess:
+    """Start and stop one ``python -m modemu serve`` child."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        tcp: bool = False,
+        profile: str | os.PathLike[str] | None = None,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.workdir = Path(workdir)
+        self.tcp = tcp
+        self.profile = profile
+        self.args = list(args)
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.instance: ModemuInstance | None = None
+        self._stderr_path = self.workdir / "modemu-stderr.log"
+
+    def command_line(self) -> list[str]:
+        where = ["--tcp", "127.0.0.1:0"] if self.tcp else ["--pty", str(self.workdir / "modem")]
+        line = [sys.executable, "-m", "modemu", "serve", *where, "--state-dir", "none"]
+        if self.profile is not None:
+            line += ["--profile", str(self.profile)]
+        return line + self.args
+
+    def start(self, timeout: float = START_TIMEOUT) -> ModemuInstance:
+        """Start the server and wait for its one line; :class:`StartupError` if it fails."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with open(self._stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen(
+                self.command_line(),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+            )
+        try:
+            banner = self._read_banner(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        url = banner.split()[0]
+        path = None if url.startswith("socket://") else url
+        self.instance = ModemuInstance(url, path, banner, self.process.pid)
+        return self.instance
+
+    def _read_banner(self, timeout: float) -> str:
+        assert self.process is not None and self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            while time.monotonic() < deadline:
+                if selector.select(timeout=0.1):
+                    line = self.process.stdout.readline().decode(errors="replace").strip()
+                    if line:
+                        return line
+                if self.process.poll() is not None:
+                    raise StartupError(f"modemu serve exited: {self.stderr_tail()}")
+        raise StartupError(f"modemu serve printed nothing in {timeout} s: {self.stderr_tail()}")
+
+    def stderr_tail(self, limit: int = 2000) -> str:
+        try:
+            return self._stderr_path.read_text(errors="replace")[-limit:].strip()
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """SIGTERM, then SIGKILL after ``timeout``; returns the exit status."""
+        process = self.process
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
+        if process.stdout is not None:
+            process.stdout.close()
+        return process.returncode
+
+    def __enter__(self) -> ModemuInstance:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,152 @@
+"""pytest plugin: a virtual module per test, or a real one when you have it.
+
+Registered through the ``pytest11`` entry point, so installing modemu is enough.
+
+Fixtures
+    ``modemu_instance``  starts ``python -m modemu serve --pty <tmp>/modem --state-dir none``
+                         (NV in memory, so tests never share state; SIGTERM at teardown)
+                         and yields a :class:`~modemu.testing.controller.ModemuInstance`
+    ``modem_path``       the pty path (None on a TCP port)
+    ``modem_url``        what to give pyserial / :class:`~modemu.client.Modem`
+    ``modem_client``     a connected, initialized blocking :class:`~modemu.client.Modem`
+                         with the requested QICFG settings applied
+    ``modemu_factory``   start more modules in one test: ``modemu_factory(profile=…)``
+
+Per test, with a marker::
+
+    @pytest.mark.modemu(profile="ec200a.toml", args=["--rssi", "12"], tcp=False,
+                        qicfg={"transpktsize": 512, "dataformat": (0, 0)}, activate=True,
+                        apn="internet")
+
+Per project, in ini: ``modemu_profile`` (a TOML path) and ``modemu_args`` (extra
+``serve`` arguments). On the command line, ``--modemu-url=/dev/ttyUSB2`` runs the same
+tests against a real module instead of starting one (profile and args are then ignored;
+QICFG settings are still applied).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modemu.client.sync import Modem
+from modemu.testing.controller import ModemuInstance, ModemuProcess
+
+__all__ = [
+    "modem_client",
+    "modem_path",
+    "modem_url",
+    "modemu_factory",
+    "modemu_instance",
+]
+
+MARKER = "modemu"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("modemu", "virtual EC200-series module")
+    group.addoption(
+        "--modemu-url",
+        default=None,
+        help="use the module at this pyserial URL instead of starting modemu",
+    )
+    parser.addini("modemu_profile", "TOML profile for the modemu_instance fixture", default="")
+    parser.addini("modemu_args", "extra arguments for 'modemu serve'", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(profile=None, args=(), tcp=False, qicfg=None, activate=False, apn=''): "
+        "configure the modemu fixtures for this test",
+    )
+
+
+def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Keyword arguments of the closest ``modemu`` marker (later markers win)."""
+    options: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers(MARKER))):
+        options.update(marker.kwargs)
+    return options
+
+
+def _profile_path(config: pytest.Config, value: Any) -> Path | None:
+    """A marker's profile is relative to the test's rootdir, like the ini option."""
+    if not value:
+        return None
+    path = Path(str(value))
+    return path if path.is_absolute() else Path(config.rootpath) / path
+
+
+@pytest.fixture
+def modemu_factory(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., ModemuInstance]]:
+    """``modemu_factory(profile=None, args=(), tcp=False)`` starts one more module."""
+    config = request.config
+    processes: list[ModemuProcess] = []
+
+    def start(
+        profile: str | Path | None = None, args: Any = (), tcp: bool = False
+    ) -> ModemuInstance:
+        ini_profile = str(config.getini("modemu_profile"))
+        ini_args = shlex.split(str(config.getini("modemu_args")))
+        process = ModemuProcess(
+            tmp_path_factory.mktemp("modemu"),
+            tcp=tcp,
+            profile=_profile_path(config, profile or ini_profile),
+            args=[*ini_args, *args],
+        )
+        processes.append(process)
+        return process.start()
+
+    yield start
+    for process in processes:
+        process.stop()
+
+
+@pytest.fixture
+def modemu_instance(
+    request: pytest.FixtureRequest, modemu_factory: Callable[..., ModemuInstance]
+) -> ModemuInstance:
+    """The module for this test: started fresh, or the one named by ``--modemu-url``."""
+    external = request.config.getoption("--modemu-url")
+    if external:
+        path = None if "://" in external else external
+        return ModemuInstance(external, path, "external module")
+    options = _marker_options(request)
+    return modemu_factory(
+        profile=options.get("profile"),
+        args=tuple(options.get("args", ())),
+        tcp=bool(options.get("tcp", False)),
+    )
+
+
+@pytest.fixture
+def modem_path(modemu_instance: ModemuInstance) -> str | None:
+    return modemu_instance.path
+
+
+@pytest.fixture
+def modem_url(modemu_instance: ModemuInstance) -> str:
+    return modemu_instance.url
+
+
+@pytest.fixture
+def modem_client(request: pytest.FixtureRequest, modem_url: str) -> Iterator[Modem]:
+    """A blocking client on ``modem_url``: initialized, QICFG applied, optionally activated."""
+    options = _marker_options(request)
+    modem = Modem(modem_url)
+    try:
+        for key, value in (options.get("qicfg") or {}).items():
+            values = value if isinstance(value, (tuple, list)) else (value,)
+            modem.set_config(key, *values)
+        if options.get("activate"):
+            modem.activate(1, options.get("apn", ""))
+        yield modem
+    finally:
+        modem.close()
