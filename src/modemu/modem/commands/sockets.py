@@ -7,6 +7,7 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError, Result
+from modemu.at.finals import FinalKind
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.dataentry import DataEntry, EntryResult, valid_hex
 from modemu.modem.modes import PortMode, Trigger
@@ -258,13 +259,13 @@ def _transmit(
     rt = runtime(m)
     is_tcp = slot.service in (Service.TCP, Service.TCP_INCOMING)
     if is_tcp and m.net.backlog(slot.conn_id) + len(payload) > cfg.send_buffersize:
-        m.final_text("SEND FAIL")
+        m.final_text(FinalKind.SEND_FAIL.value)
         return
     if payload:
         rt.send(slot, payload, dest)
     mode = cfg.tcp_sendmode if is_tcp and payload else 0
     if mode == 0:
-        m.final_text("SEND OK")
+        m.final_text(FinalKind.SEND_OK.value)
         return
     req = rt.request_id()
     rt.ack_waits[req] = (slot.conn_id, mode)
