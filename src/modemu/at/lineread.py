@@ -18,6 +18,7 @@ Choices where V.250 leaves room (documented in ``docs/line-discipline.md``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum, auto
 
@@ -49,6 +50,20 @@ class LineTooLong:
 LineEvent = CommandLine | RepeatLine | LineTooLong
 
 _LF, _TAB = 0x0A, 0x09
+_PREFIX = re.compile(rb"[Aa]")
+
+
+def _special_bytes(s3: int, s5: int) -> re.Pattern[bytes]:
+    """Bytes that end a run of ordinary line characters: anything outside 0x20-0x7E,
+    and S3/S5 wherever they are set."""
+    return re.compile(rb"[^\x20-\x7e]|[" + re.escape(bytes((s3 & 0xFF, s5 & 0xFF))) + rb"]")
+
+
+def _whole_line(s3: int, s5: int) -> re.Pattern[bytes]:
+    """A complete plain command line: ``AT``, ordinary characters only, then S3."""
+    ordinary = bytes(c for c in range(0x20, 0x7F) if c not in (s3, s5))
+    chars = b"".join(re.escape(bytes((c,))) for c in ordinary)
+    return re.compile(rb"[Aa][Tt]([" + chars + rb"]*)" + re.escape(bytes((s3 & 0xFF,))))
 
 
 @dataclass
@@ -67,6 +82,9 @@ class CommandLineReader:
         self.s5 = 0x08
         self._state = _State.IDLE
         self._buf = bytearray()
+        self._special_key = (-1, -1)
+        self._special = _special_bytes(self.s3, self.s5)
+        self._line = _whole_line(self.s3, self.s5)
 
     @property
     def mid_line(self) -> bool:
@@ -79,16 +97,69 @@ class CommandLineReader:
 
     def feed(self, data: bytes | memoryview, echo: bool) -> FeedResult:
         """Consume bytes up to and including the end of one line (or all of ``data``)."""
+        if self._state is _State.IDLE:
+            found = self._plain_line(data)
+            if found is not None:
+                return FeedResult(found[0], found[1] if echo else b"", found[2])
         out = bytearray()
         pos = 0
         size = len(data)
         while pos < size:
+            pos = self._skip(data, pos, out)  # whole runs at once (same result as _step)
+            if pos >= size:
+                break
             byte = data[pos]
             pos += 1
             event = self._step(byte, out)
             if event is not None:
                 return FeedResult(pos, bytes(out) if echo else b"", event)
         return FeedResult(pos, bytes(out) if echo else b"", None)
+
+    def _plain_line(self, data: bytes | memoryview) -> tuple[int, bytes, CommandLine] | None:
+        """The common case in one regex: idle, (dropped bytes,) ``AT``, ordinary characters
+        within ``max_line``, S3. Returns (consumed, echo, line) exactly as the byte steps
+        would, or None to take the general path."""
+        start = self._skip(data, 0, bytearray())  # idle: drops up to the first A
+        if self._special_key != (self.s3, self.s5):
+            self._refresh_patterns()
+        match = self._line.match(data, start)
+        if match is None or match.end(1) - match.start(1) > self.max_line:
+            return None
+        end = match.end()
+        return end, bytes(data[start:end]), CommandLine(bytes(match[1]).decode("latin-1"))
+
+    def _refresh_patterns(self) -> None:
+        self._special_key = (self.s3, self.s5)
+        self._special = _special_bytes(self.s3, self.s5)
+        self._line = _whole_line(self.s3, self.s5)
+
+    def _skip(self, data: bytes | memoryview, pos: int, out: bytearray) -> int:
+        """Consume, without a Python step per byte, what :meth:`_step` would treat the same
+        way byte after byte: bytes before an ``A`` while idle (dropped), and runs of
+        ordinary printable characters inside a line (echoed; stored up to ``max_line``).
+        Returns the position of the first byte left for :meth:`_step`."""
+        state = self._state
+        if state is _State.IDLE:
+            match = _PREFIX.search(data, pos)
+            return len(data) if match is None else match.start()
+        if state is _State.GOT_A:
+            return pos
+        if self._special_key != (self.s3, self.s5):
+            self._refresh_patterns()
+        match = self._special.search(data, pos)
+        end = len(data) if match is None else match.start()
+        if end == pos:
+            return pos
+        run = data[pos:end]
+        out += run
+        if state is _State.IN_LINE:
+            room = self.max_line - len(self._buf)
+            if len(run) > room:
+                self._state = _State.OVERFLOW
+                self._buf.clear()
+            else:
+                self._buf += run
+        return end
 
     def _step(self, byte: int, out: bytearray) -> LineEvent | None:
         state = self._state

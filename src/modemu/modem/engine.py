@@ -12,6 +12,7 @@ entering data after ``>`` and while the port is in transparent mode.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import time
@@ -144,7 +145,7 @@ class ModemEngine:
             self._drain_inbox()
             return
         consumed = self._process(memoryview(data))
-        if consumed < len(data) and self.mode is not PortMode.OFF:
+        if consumed < len(data) and self.powered:  # the line may have powered us off
             self._inbox += data[consumed:]
 
     def data_to_send(self) -> bytes:
@@ -340,7 +341,7 @@ class ModemEngine:
         if not self._inbox or self.mode in (PortMode.BUSY, PortMode.OFF):
             return
         consumed = self._process(memoryview(self._inbox))
-        if self.mode is PortMode.OFF:
+        if not self.powered:
             self._inbox.clear()  # typed behind a power-off: lost, whatever the split
         else:
             del self._inbox[:consumed]
@@ -373,16 +374,15 @@ class ModemEngine:
             return
         body = self._last_line if isinstance(event, RepeatLine) else event.body
         self._last_line = body
-        try:
-            calls = parse_command_line(body)
-        except AtSyntaxError:
+        parsed = _parse_line(body)
+        if parsed is None:
             if body[:2].upper() == "+Q":  # a malformed TCP/IP command: invalid parameters
                 self.settings.last_qi_error = 552
             self.result(Result.ERROR)
             return
         self._executing = True
         try:
-            self._run_calls(calls)
+            self._run_calls(list(parsed))
         finally:
             self._executing = False
         self._flush_urcs()
@@ -505,6 +505,16 @@ class ModemEngine:
             ctx.username = str(values.get("username", ""))
             ctx.password = str(values.get("password", ""))
             ctx.auth = int(values.get("auth", 0))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_line(body: str) -> tuple[CommandCall, ...] | None:
+    """:func:`parse_command_line`, remembered: hosts repeat the same few lines (QIRD and
+    QISTATE polls), and the result is immutable. ``None`` for a syntax error."""
+    try:
+        return tuple(parse_command_line(body))
+    except AtSyntaxError:
+        return None
 
 
 ENGINE_INITIALISERS: list[Callable[[ModemEngine], object]] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError, Result
+from modemu.at.finals import FinalKind, send_ok_with_id
 from modemu.modem.engine import ENGINE_INITIALISERS, Hook, register_net_handler
 from modemu.modem.modes import PortMode, Trigger
 from modemu.modem.registry import CommandError, FinalText, Reply
@@ -252,7 +253,11 @@ class SocketRuntime:
         slot.access_mode = AccessMode.TRANSPARENT
         m.result(Result.CONNECT)
         bridge = TransparentBridge(
-            m, slot.conn_id, lambda data: self.send(slot, data), lambda: self.escape(slot)
+            m,
+            slot.conn_id,
+            lambda data: self.send(slot, data),
+            lambda: self.escape(slot),
+            lambda: self.check_host_pause(slot),
         )
         self.bridge = bridge
         self.last_transparent = slot.conn_id
@@ -294,13 +299,15 @@ class SocketRuntime:
     def send(self, slot: SocketSlot, data: bytes, dest: tuple[str, int] | None = None) -> None:
         self.engine.net.send(slot.conn_id, data, dest)
         slot.tx_total += len(data)
-        bridge = self.bridge
-        if bridge is not None and bridge.conn_id == slot.conn_id:
-            self.check_host_pause(slot)
 
     def check_host_pause(self, slot: SocketSlot) -> None:
-        """Pause the host while the peer is not taking transparent data fast enough."""
+        """Pause the host while the peer is not taking transparent data fast enough.
+
+        Called by the bridge once per batch of packets (the host is only paused between
+        engine calls anyway); while paused, the one pending recheck will resume it."""
         m = self.engine
+        if m.input_blocked:
+            return
         if m.net.backlog(slot.conn_id) > _send_backlog_limit():
             m.input_blocked = True
             m.call_later(0.005, lambda: self._recheck_backlog(slot))
@@ -475,9 +482,10 @@ def on_all_acked(m: ModemEngine, event: AllAcked) -> None:
             m.finish_pending(None, CommandError(QiError.SOCKET_CLOSED))
             m.settings.last_qi_error = QiError.SOCKET_CLOSED
             return
-        m.finish_pending(FinalText("SEND OK" if mode == 1 else f"{conn_id},SEND OK"))
+        ok = FinalKind.SEND_OK.value
+        m.finish_pending(FinalText(ok if mode == 1 else send_ok_with_id(conn_id)))
     elif event.ok:
-        m.urc("+QIURC: SEND OK" if mode == 3 else f"+QIURC: {conn_id},SEND OK")
+        m.urc(f"+QIURC: {FinalKind.SEND_OK.value if mode == 3 else send_ok_with_id(conn_id)}")
 
 
 @register_net_handler(PdpDeactivated)

@@ -33,11 +33,15 @@ class TransparentBridge:
         conn_id: int,
         send: Callable[[bytes], None],
         on_escape: Callable[[], None],
+        after_send: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.conn_id = conn_id
         self._send = send
         self._on_escape = on_escape
+        self._after_send = after_send
+        """Called once after each batch of packets (one host chunk, one flush): the place
+        for per-batch checks such as the send backlog, instead of one per packet."""
         self._pending = bytearray()
         self._last_input = engine.now
         self._plus_count = 0
@@ -123,19 +127,24 @@ class TransparentBridge:
         cfg = self.engine.settings.qicfg
         size = cfg.transpktsize
         pending = self._pending
+        sent = False
         if not pending and len(data) >= size:
             cut = len(data) - len(data) % size
             for start in range(0, cut, size):
                 self._send(bytes(data[start : start + size]))
             data = data[cut:]
+            sent = True
         else:
             pending += data
             data = memoryview(b"")
             while len(pending) >= size:
                 self._send(bytes(pending[:size]))
                 del pending[:size]
+                sent = True
         if data:
             pending += data
+        if sent and self._after_send is not None:
+            self._after_send()
         if pending:
             self._schedule_flush(cfg.transwaittm * 0.1)
 
@@ -161,6 +170,8 @@ class TransparentBridge:
         if self._pending:
             self._send(bytes(self._pending))
             self._pending.clear()
+            if self._after_send is not None:
+                self._after_send()
 
     def close(self) -> None:
         """Leave transparent mode without sending held ``+`` bytes (carrier lost)."""
