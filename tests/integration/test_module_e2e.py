@@ -381,3 +381,23 @@ def test_send_fail_under_real_back_pressure() -> None:
             server.close()
 
     run(body())
+
+
+def test_qicfg_keepalive_and_retranscfg_reach_the_host_socket() -> None:
+    async def body() -> None:
+        async with module() as (modem, host), tcp_peer(echo) as port:
+            await host.command(b'AT+QICFG="tcp/keepalive",1,120,30,5\r')
+            await host.command(b'AT+QICFG="tcp/retranscfg",4,500\r')
+            await open_tcp(host, 0, port)
+            sock = modem.net.host_socket(0)  # type: ignore[attr-defined]
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 120
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 30
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 5
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 4 * 500
+            await host.command(b'AT+QICFG="tcp/keepalive",0\r')
+            await open_tcp(host, 1, port)
+            plain = modem.net.host_socket(1)  # type: ignore[attr-defined]
+            assert plain.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 0
+
+    run(body())
