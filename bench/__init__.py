@@ -1,0 +1,1 @@
+"""modemu benchmarks: ``python -m bench`` (see bench/run.py and docs/performance.md)."""

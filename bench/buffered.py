@@ -1,0 +1,181 @@
+"""Benchmark 2: buffer-mode download (``AT+QIRD=0,1500`` loop), buffer-mode upload
+(``AT+QISEND=0,1460`` + 1460 bytes), and direct-push download (``+QIURC: "recv"`` framing).
+
+The host runs with ``ATE0`` and ``AT+QISDE=0`` (no command or data echo), as a bulk driver
+would. The TCP peer is a thread in this process; every transfer is checked with sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import threading
+import time
+from typing import Any
+
+from bench.kit import (
+    BenchError,
+    Figure,
+    Host,
+    MiB,
+    accept,
+    listener,
+    log,
+    modemu_child,
+    workdir,
+    write_results,
+)
+
+SEND_FAILS = [0]
+"""``SEND FAIL`` answers seen by the upload (a full send buffer; the host retries)."""
+QIRD_HEADER = re.compile(rb"\+QIRD: (\d+)\r\n")
+PUSH_HEADER = re.compile(rb'\+QIURC: "recv",0,(\d+)\r\n')
+
+
+def _open(host: Host, srv: socket.socket, mode: int) -> socket.socket:
+    host.command(f'AT+QIOPEN=1,0,"TCP","127.0.0.1",{srv.getsockname()[1]},0,{mode}')
+    host.read_until(b"+QIOPEN: 0,0\r\n")
+    return accept(srv)
+
+
+def _close(host: Host, peer: socket.socket) -> None:
+    peer.close()
+    host.command("AT+QICLOSE=0")
+    host.drain()
+
+
+class _Sender(threading.Thread):
+    def __init__(self, peer: socket.socket, payload: bytes) -> None:
+        super().__init__(daemon=True)
+        self.peer, self.payload = peer, payload
+
+    def run(self) -> None:
+        self.peer.sendall(self.payload)
+
+
+def qird_download(host: Host, srv: socket.socket, payload: bytes) -> float:
+    peer = _open(host, srv, 0)
+    digest = hashlib.sha256()
+    got = 0
+    sender = _Sender(peer, payload)
+    start = time.perf_counter()
+    sender.start()
+    deadline = time.monotonic() + 120
+    while got < len(payload):
+        host.write(b"AT+QIRD=0,1500\r")
+        while (match := QIRD_HEADER.search(host.buf)) is None:
+            host._fill(deadline)
+        n = int(match[1])
+        del host.buf[: match.end()]
+        digest.update(host.read_exactly(n))
+        host.read_until(b"\r\nOK\r\n")
+        got += n
+    elapsed = time.perf_counter() - start
+    sender.join(10)
+    if digest.digest() != hashlib.sha256(payload).digest():
+        raise BenchError("QIRD download corrupted")
+    _close(host, peer)
+    return elapsed
+
+
+def qisend_upload(host: Host, srv: socket.socket, payload: bytes) -> float:
+    peer = _open(host, srv, 0)
+    received = bytearray()
+
+    def receive() -> None:
+        while len(received) < len(payload):
+            chunk = peer.recv(262144)
+            if not chunk:
+                return
+            received.extend(chunk)
+
+    reader = threading.Thread(target=receive, daemon=True)
+    reader.start()
+    view = memoryview(payload)
+    start = time.perf_counter()
+    pos = 0
+    while pos < len(payload):
+        chunk = view[pos : pos + 1460]
+        host.write(b"AT+QISEND=0,%d\r" % len(chunk))
+        host.read_until(b">")
+        host.write(bytes(chunk))
+        line = b""
+        while not line.strip():
+            line = host.read_until(b"\r\n")
+        if line == b"SEND OK\r\n":
+            pos += len(chunk)
+        else:  # SEND FAIL: the peer has not acknowledged send/buffersize bytes yet
+            SEND_FAILS[0] += 1
+            time.sleep(0.001)
+    reader.join(60)
+    elapsed = time.perf_counter() - start
+    if hashlib.sha256(received).digest() != hashlib.sha256(payload).digest():
+        raise BenchError("QISEND upload corrupted")
+    _close(host, peer)
+    return elapsed
+
+
+def push_download(host: Host, srv: socket.socket, payload: bytes) -> float:
+    peer = _open(host, srv, 1)
+    digest = hashlib.sha256()
+    got = 0
+    sender = _Sender(peer, payload)
+    start = time.perf_counter()
+    sender.start()
+    deadline = time.monotonic() + 120
+    while got < len(payload):
+        while (match := PUSH_HEADER.search(host.buf)) is None:
+            host._fill(deadline)
+        n = int(match[1])
+        del host.buf[: match.end()]
+        digest.update(host.read_exactly(n + 2)[:n])
+        got += n
+    elapsed = time.perf_counter() - start
+    sender.join(10)
+    if digest.digest() != hashlib.sha256(payload).digest():
+        raise BenchError("push download corrupted")
+    _close(host, peer)
+    return elapsed
+
+
+CASES = {
+    "QIRD download": qird_download,
+    "QISEND upload": qisend_upload,
+    "push download": push_download,
+}
+
+
+def run(size_mib: int = 8, repeats: int = 5, modemu_args: tuple[str, ...] = ()) -> dict[str, Any]:
+    payload = os.urandom(size_mib * MiB)
+    figures = {name: Figure(name, "MiB/s") for name in CASES}
+    with workdir() as where, modemu_child(where, modemu_args) as (path, _pid):
+        host = Host(path)
+        srv = listener()
+        try:
+            host.wait_ready()
+            host.command("ATE0")
+            host.command("AT+QISDE=0")
+            host.command("AT+QIACT=1")
+            for _ in range(repeats):
+                for name, case in CASES.items():
+                    secs = case(host, srv, payload)
+                    figures[name].runs.append(size_mib / secs)
+                    log(f"  buffered {name:14} {size_mib / secs:7.1f} MiB/s")
+        finally:
+            host.close()
+            srv.close()
+    rows = []
+    for name, fig in figures.items():
+        target = 10.0 if "download" in name else None
+        rows.append(
+            {
+                **fig.as_dict(),
+                "target": ">= 10 MiB/s" if target else None,
+                "met": None if target is None else fig.median >= target,
+            }
+        )
+    result = {"size_mib": size_mib, "repeats": repeats, "rows": rows}
+    write_results("buffered", result)
+    return result

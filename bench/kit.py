@@ -1,0 +1,349 @@
+"""Host-side plumbing shared by the benchmarks: ptys, a module child, socat, a loopback peer,
+a select-loop byte mover, statistics and the results file.
+
+Everything the host does is plain blocking/non-blocking fd I/O in this process; the module
+(or socat, or the C responder) runs in its own process, so every yardstick meets the same
+driver. Traffic goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import selectors
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modemu.testing.controller import ModemuProcess
+from modemu.transport.pty import make_raw
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCH_DIR / "results"
+C_RESPONDER = BENCH_DIR / "build" / "c_responder"
+MiB = 1024 * 1024
+OK = b"\r\nOK\r\n"
+
+
+class BenchError(RuntimeError):
+    """A benchmark could not run (missing tool, module did not answer)."""
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """Several runs of one measurement: median and min-max."""
+
+    name: str
+    unit: str
+    runs: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs) if self.runs else float("nan")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "median": self.median,
+            "min": min(self.runs) if self.runs else None,
+            "max": max(self.runs) if self.runs else None,
+            "runs": self.runs,
+        }
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def write_results(name: str, payload: dict[str, Any]) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **payload,
+    }
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+# -- processes ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def workdir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="modemu-bench-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def modemu_child(where: Path, args: Sequence[str] = ()) -> Iterator[tuple[str, int]]:
+    """``modemu serve --pty`` in a child process; yields (pty path, pid)."""
+    proc = ModemuProcess(where, args=list(args))
+    instance = proc.start()
+    try:
+        assert instance.path is not None and instance.pid is not None
+        yield instance.path, instance.pid
+    finally:
+        proc.stop()
+
+
+@contextlib.contextmanager
+def socat_bridge(where: Path, port: int) -> Iterator[str]:
+    """socat PTY (raw) <-> TCP 127.0.0.1:port; yields the pty link path."""
+    exe = shutil.which("socat")
+    if exe is None:
+        raise BenchError("socat not found: run sh bench/setup.sh")
+    link = where / "socat-pty"
+    proc = subprocess.Popen(
+        [exe, "-b", "65536", f"PTY,link={link},raw,echo=0", f"TCP:127.0.0.1:{port}"],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not link.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(
+                    f"socat did not start: {proc.stderr.read() if proc.stderr else ''}"
+                )
+            time.sleep(0.01)
+        yield str(link)
+    finally:
+        stop_process(proc)
+
+
+@contextlib.contextmanager
+def c_responder(reply: bytes | None = None) -> Iterator[str]:
+    """The C select-loop responder; yields its pty path."""
+    if not C_RESPONDER.exists():
+        raise BenchError("bench/build/c_responder missing: run sh bench/setup.sh")
+    args = [str(C_RESPONDER)] + ([reply.hex()] if reply is not None else [])
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        path = proc.stdout.readline().decode().strip()
+        if not path:
+            raise BenchError("c_responder printed nothing")
+        yield path
+    finally:
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def kernel_kib() -> int:
+    """Kernel-side memory that ptys and sockets grow: slab + page tables + kernel stacks."""
+    info = {}
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        key, value = line.split(":", 1)
+        info[key] = int(value.split()[0])
+    return info["Slab"] + info["PageTables"] + info["KernelStack"]
+
+
+# -- host side of a pty ---------------------------------------------------------------------
+
+
+class Host:
+    """The host program on a pty: blocking command/answer helpers with deadlines."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        make_raw(self.fd)
+        self.buf = bytearray()
+        self._sel = selectors.DefaultSelector()
+        self._sel.register(self.fd, selectors.EVENT_READ)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            self._sel.close()
+            os.close(self.fd)
+            self.fd = -1
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+
+    def _fill(self, deadline: float) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BenchError(f"timeout; have {bytes(self.buf[-200:])!r}")
+        if self._sel.select(left):
+            self.buf += os.read(self.fd, 65536)
+
+    def read_until(self, marker: bytes, timeout: float = 10.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        while (at := self.buf.find(marker)) < 0:
+            self._fill(deadline)
+        data = bytes(self.buf[: at + len(marker)])
+        del self.buf[: at + len(marker)]
+        return data
+
+    def read_exactly(self, n: int, timeout: float = 10.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        while len(self.buf) < n:
+            self._fill(deadline)
+        data = bytes(self.buf[:n])
+        del self.buf[:n]
+        return data
+
+    def command(self, line: str, until: bytes = OK, timeout: float = 10.0) -> bytes:
+        self.write(line.encode() + b"\r")
+        return self.read_until(until, timeout)
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        """``AT`` until ``OK`` (the module may still be booting)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.buf.clear()
+            self.write(b"AT\r")
+            try:
+                self.read_until(OK, 0.5)
+                return
+            except BenchError:
+                if time.monotonic() > deadline:
+                    raise
+
+    def drain(self, quiet: float = 0.05) -> None:
+        """Drop whatever arrives until the line is quiet for ``quiet`` seconds."""
+        while self._sel.select(quiet):
+            os.read(self.fd, 65536)
+        self.buf.clear()
+
+
+def listener() -> socket.socket:
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    return srv
+
+
+def accept(srv: socket.socket, timeout: float = 10.0) -> socket.socket:
+    srv.settimeout(timeout)
+    conn, _ = srv.accept()
+    conn.settimeout(None)
+    return conn
+
+
+def module_transparent(host: Host, port: int) -> None:
+    """Activate context 1 and open socket 0 to 127.0.0.1:port in transparent mode."""
+    host.wait_ready()
+    host.command("ATE0")
+    host.command("AT+QIACT=1")
+    host.command(f'AT+QIOPEN=1,0,"TCP","127.0.0.1",{port},0,2', until=b"CONNECT\r\n")
+
+
+# -- a select-loop byte mover ---------------------------------------------------------------
+
+
+@dataclass
+class Flow:
+    """``payload`` written to ``src`` must arrive, byte-exact, on ``dst``."""
+
+    src: int
+    dst: int
+    payload: bytes
+
+
+def move(flows: Sequence[Flow], timeout: float = 120.0) -> float:
+    """Run all flows at once; return the seconds from first write to last byte read.
+    Raises :class:`BenchError` on a mismatch (sha256) or timeout."""
+    sel = selectors.DefaultSelector()
+    sent = {f.src: 0 for f in flows}
+    got = {f.dst: 0 for f in flows}
+    hashes = {f.dst: hashlib.sha256() for f in flows}
+    by_src = {f.src: f for f in flows}
+    by_dst = {f.dst: f for f in flows}
+    saved = {}
+    for fd in {*by_src, *by_dst}:
+        saved[fd] = os.get_blocking(fd)
+        os.set_blocking(fd, False)
+        events = (selectors.EVENT_WRITE if fd in by_src else 0) | (
+            selectors.EVENT_READ if fd in by_dst else 0
+        )
+        sel.register(fd, events)
+    views = {f.src: memoryview(f.payload) for f in flows}
+    start = time.perf_counter()
+    deadline = time.monotonic() + timeout
+    try:
+        while any(got[f.dst] < len(f.payload) for f in flows):
+            if time.monotonic() > deadline:
+                raise BenchError(f"transfer timed out: sent {sent}, got {got}")
+            for key, mask in sel.select(1.0):
+                fd = key.fd
+                if mask & selectors.EVENT_READ:
+                    with contextlib.suppress(BlockingIOError):
+                        data = os.read(fd, 262144)
+                        got[fd] += len(data)
+                        hashes[fd].update(data)
+                        if got[fd] > len(by_dst[fd].payload):
+                            raise BenchError(f"fd {fd}: more bytes than sent")
+                if mask & selectors.EVENT_WRITE:
+                    with contextlib.suppress(BlockingIOError):
+                        view = views[fd]
+                        n = os.write(fd, view[sent[fd] : sent[fd] + 262144])
+                        sent[fd] += n
+                        if sent[fd] >= len(view):
+                            events = selectors.EVENT_READ if fd in by_dst else 0
+                            if events:
+                                sel.modify(fd, events)
+                            else:
+                                sel.unregister(fd)
+        elapsed = time.perf_counter() - start
+    finally:
+        sel.close()
+        for fd, blocking in saved.items():
+            os.set_blocking(fd, blocking)
+    for f in flows:
+        if hashes[f.dst].digest() != hashlib.sha256(f.payload).digest():
+            raise BenchError("payload corrupted in transit (sha256 mismatch)")
+    return elapsed
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,111 @@
+"""Benchmark 3: command round trips on a pty, modemu against a C select-loop responder.
+
+The host writes one command line and waits for the complete answer, then the next; round
+trips alternate one by one between the two ptys, so both meet the same machine noise. Both
+run without echo (``ATE0``); modemu has one connected buffer-mode socket so ``AT+QISTATE``
+answers a real line, and the C responder is given the very same answer bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from bench.kit import (
+    OK,
+    Figure,
+    Host,
+    accept,
+    c_responder,
+    listener,
+    log,
+    modemu_child,
+    percentile,
+    workdir,
+    write_results,
+)
+
+COMMANDS = ("AT", "AT+QISTATE")
+
+
+def round_trip(fd: int, line: bytes) -> float:
+    """One command and its complete answer (ending in ``OK``), in microseconds."""
+    got = b""
+    start = time.perf_counter_ns()
+    os.write(fd, line)
+    while not got.endswith(OK):
+        got += os.read(fd, 4096)
+    return (time.perf_counter_ns() - start) / 1000
+
+
+def round_trips(host: Host, line: bytes, count: int) -> list[float]:
+    return [round_trip(host.fd, line) for _ in range(count)]
+
+
+def interleaved(hosts: dict[str, Host], line: bytes, count: int) -> dict[str, list[float]]:
+    """``count`` round trips on each host, alternating one by one (C, modemu, C, …), so
+    both see the same moment of a noisy machine."""
+    samples: dict[str, list[float]] = {name: [] for name in hosts}
+    for i in range(count):
+        for name, host in hosts.items() if i % 2 == 0 else reversed(hosts.items()):
+            samples[name].append(round_trip(host.fd, line))
+    return samples
+
+
+def run(count: int = 2000, repeats: int = 5, modemu_args: tuple[str, ...] = ()) -> dict[str, Any]:
+    p50 = {(w, c): Figure(f"{w} {c} p50", "us") for w in ("c", "modemu") for c in COMMANDS}
+    p99 = {(w, c): Figure(f"{w} {c} p99", "us") for w in ("c", "modemu") for c in COMMANDS}
+    with workdir() as where, modemu_child(where, modemu_args) as (path, _pid):
+        modem = Host(path)
+        srv = listener()
+        modem.wait_ready()
+        modem.command("ATE0")
+        modem.command("AT+QIACT=1")
+        modem.command(f'AT+QIOPEN=1,0,"TCP","127.0.0.1",{srv.getsockname()[1]},0,0')
+        modem.read_until(b"+QIOPEN: 0,0\r\n")
+        peer = accept(srv)
+        modem.drain()
+        modem.write(b"AT+QISTATE\r")
+        qistate = modem.read_until(OK)
+        with c_responder(qistate) as c_path:
+            c_host = Host(c_path)
+            hosts = {"c": c_host, "modemu": modem}
+            try:
+                for _ in range(repeats):
+                    for command in COMMANDS:
+                        line = command.encode() + b"\r"
+                        for who, samples in interleaved(hosts, line, count).items():
+                            p50[who, command].runs.append(percentile(samples, 50))
+                            p99[who, command].runs.append(percentile(samples, 99))
+                            log(
+                                f"  latency {who:6} {command:10} p50 "
+                                f"{percentile(samples, 50):6.1f} us p99 "
+                                f"{percentile(samples, 99):7.1f} us"
+                            )
+            finally:
+                c_host.close()
+                modem.close()
+                peer.close()
+                srv.close()
+    rows = []
+    for command in COMMANDS:
+        c50, m50 = p50["c", command], p50["modemu", command]
+        ratios = [m / c for m, c in zip(m50.runs, c50.runs, strict=True)]
+        rows.append(
+            {
+                "command": command,
+                "c_p50": c50.as_dict(),
+                "c_p99": p99["c", command].as_dict(),
+                "modemu_p50": m50.as_dict(),
+                "modemu_p99": p99["modemu", command].as_dict(),
+                "ratio_median": m50.median / c50.median,
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+                "target": "p50 <= 1.3x C responder",
+                "met": m50.median / c50.median <= 1.3,
+            }
+        )
+    result = {"count": count, "repeats": repeats, "qistate_answer": qistate.decode(), "rows": rows}
+    write_results("latency", result)
+    return result

@@ -1,0 +1,95 @@
+"""Benchmark 1: transparent-mode throughput against a socat pty<->TCP bridge, same run.
+
+Both bridges carry the same random bytes between a host on a pty and a TCP peer on
+127.0.0.1, one direction at a time and both at once; runs alternate socat / modemu so that
+machine noise hits both. Every transfer is checked with sha256.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from bench.kit import (
+    Figure,
+    Flow,
+    Host,
+    MiB,
+    accept,
+    listener,
+    log,
+    modemu_child,
+    module_transparent,
+    move,
+    socat_bridge,
+    workdir,
+    write_results,
+)
+
+DIRECTIONS = ("host->net", "net->host", "both")
+
+
+def _flows(direction: str, host: Host, peer: socket.socket, payload: bytes) -> list[Flow]:
+    flows = []
+    if direction in ("host->net", "both"):
+        flows.append(Flow(host.fd, peer.fileno(), payload))
+    if direction in ("net->host", "both"):
+        flows.append(Flow(peer.fileno(), host.fd, payload))
+    return flows
+
+
+def run(size_mib: int = 32, repeats: int = 5, modemu_args: tuple[str, ...] = ()) -> dict[str, Any]:
+    payload = os.urandom(size_mib * MiB)
+    figures: dict[tuple[str, str], Figure] = {}
+    for who in ("socat", "modemu"):
+        for d in DIRECTIONS:
+            figures[who, d] = Figure(f"{who} {d}", "MiB/s")
+    with workdir() as where:
+        srv = listener()
+        port = srv.getsockname()[1]
+        with (
+            socat_bridge(where, port) as socat_path,
+            modemu_child(where, modemu_args) as (
+                modem_path,
+                _pid,
+            ),
+        ):
+            socat_host = Host(socat_path)
+            socat_peer = accept(srv)
+            modem_host = Host(modem_path)
+            module_transparent(modem_host, port)
+            modem_peer = accept(srv)
+            pairs = {"socat": (socat_host, socat_peer), "modemu": (modem_host, modem_peer)}
+            try:
+                for rep in range(repeats):
+                    for d in DIRECTIONS:
+                        for who in ("socat", "modemu") if rep % 2 == 0 else ("modemu", "socat"):
+                            host, peer = pairs[who]
+                            secs = move(_flows(d, host, peer, payload))
+                            figures[who, d].runs.append(size_mib / secs)
+                            log(f"  throughput {who:6} {d:9} {size_mib / secs:7.1f} MiB/s")
+            finally:
+                for host, peer in pairs.values():
+                    host.close()
+                    peer.close()
+                srv.close()
+    rows = []
+    for d in DIRECTIONS:
+        socat, mine = figures["socat", d], figures["modemu", d]
+        ratios = [m / s for m, s in zip(mine.runs, socat.runs, strict=True)]
+        rows.append(
+            {
+                "direction": d,
+                "socat": socat.as_dict(),
+                "modemu": mine.as_dict(),
+                "ratio_median": mine.median / socat.median,
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+                "target": ">= 1.0x socat",
+                "met": mine.median / socat.median >= 1.0,
+            }
+        )
+    result = {"size_mib": size_mib, "repeats": repeats, "rows": rows}
+    write_results("throughput", result)
+    return result
