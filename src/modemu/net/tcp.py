@@ -77,6 +77,8 @@ class TcpStream(asyncio.Protocol):
         self._lost_error: bool | None = None
         self._reported = False
         self._final_backlog = 0
+        self._batch: bytearray | None = None
+        """Bytes sent during the current loop turn, written to the kernel in one call."""
         self._peer_done = asyncio.Event()
         self._lost = asyncio.Event()
 
@@ -142,11 +144,27 @@ class TcpStream(asyncio.Protocol):
         self._silenced = True
 
     def send(self, data: bytes) -> None:
+        """Queue bytes; everything sent in one loop turn reaches the kernel in one write.
+
+        Transparent mode hands over one packet per ``transpktsize`` bytes; on a TCP stream
+        those boundaries are invisible on the wire, and one ``send()`` per packet cost
+        about a third of the host-to-network throughput (docs/performance.md).
+        """
         transport = self._transport
         if transport is None or transport.is_closing() or self._eof_sent:
             log.debug("conn %s: dropping %d bytes, socket not writable", self.conn_id, len(data))
             return
-        transport.write(data)
+        if self._batch is None:
+            self._batch = bytearray(data)
+            asyncio.get_running_loop().call_soon(self._flush_batch)
+        else:
+            self._batch += data
+
+    def _flush_batch(self) -> None:
+        batch, self._batch = self._batch, None
+        transport = self._transport
+        if batch and transport is not None and not transport.is_closing():
+            transport.write(batch)
 
     def backlog(self) -> int:
         if self._transport is None:
@@ -154,7 +172,8 @@ class TcpStream(asyncio.Protocol):
         if self._lost.is_set():
             return self._final_backlog
         sock = self._transport.get_extra_info("socket")
-        return self._transport.get_write_buffer_size() + kernel_unacked(sock)
+        batched = len(self._batch) if self._batch is not None else 0
+        return batched + self._transport.get_write_buffer_size() + kernel_unacked(sock)
 
     def pause_reading(self) -> None:
         self._user_paused = True
@@ -205,6 +224,7 @@ class TcpStream(asyncio.Protocol):
     async def _close_gracefully(self, transport: asyncio.Transport) -> None:
         self._discarding = True  # keep reading so the peer's FIN is seen; drop its data
         self._resume_transport()
+        self._flush_batch()  # queued bytes go before the FIN
         if not transport.is_closing() and transport.can_write_eof() and not self._eof_sent:
             self._eof_sent = True
             transport.write_eof()  # asyncio shuts down only after the buffer is flushed
