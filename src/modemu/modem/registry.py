@@ -110,6 +110,31 @@ REGISTRY = Registry()
 """The module's command set; ``modemu.modem.commands`` fills it on import."""
 
 
+def range_text(low: int, high: int) -> str:
+    """A value range as Quectel test forms print it: ``(0,1)`` for two values, else ``(0-2)``."""
+    return f"({low},{high})" if high == low + 1 else f"({low}-{high})"
+
+
+def register_setting(name: str, attr: str, low: int, high: int, kind: Kind = Kind.GPP) -> None:
+    """Declare a command that only reads and writes one integer of ``engine.settings``:
+    ``AT+X=?`` → ``+X: (low-high)``, ``AT+X?`` → ``+X: <value>``, ``AT+X=<value>``."""
+
+    @REGISTRY.command(
+        name,
+        kind=kind,
+        forms=(Form.TEST, Form.READ, Form.SET),
+        test=f"{name}: {range_text(low, high)}",
+    )
+    def setting(m: ModemEngine, call: CommandCall) -> Outcome:
+        if call.form is Form.READ:
+            m.info(f"{name}: {getattr(m.settings, attr)}")
+        else:
+            setattr(m.settings, attr, Params(call, 1).integer(0, low, high))
+        return None
+
+    _ = setting
+
+
 _MISSING: Any = object()
 
 

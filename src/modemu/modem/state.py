@@ -63,7 +63,7 @@ class Settings:
     ctzu: int = 0
     cmgf: int = 0
     qsclk: int = 0
-    qisde: bool = True
+    qisde: int = 1
     last_qi_error: int = 0
     qicfg: QiConfig = field(default_factory=QiConfig)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, range_text
 from modemu.modem.sockets import runtime
 from modemu.modem.state import QiConfig
 
@@ -29,11 +29,7 @@ class IntKey:
     ranges: tuple[tuple[int, int], ...]
 
     def test_text(self) -> str:
-        return ",".join(_range_text(low, high) for low, high in self.ranges)
-
-
-def _range_text(low: int, high: int) -> str:
-    return f"({low},{high})" if high == low + 1 else f"({low}-{high})"
+        return ",".join(range_text(low, high) for low, high in self.ranges)
 
 
 INT_KEYS = {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from modemu.at.codes import Cme
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, register_setting
 from modemu.modem.state import CONTEXT_IDS
 
 if TYPE_CHECKING:
@@ -175,13 +175,7 @@ def extended_signal(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+CMGF", kind=Kind.GPP, test="+CMGF: (0,1)")
-def sms_format(m: ModemEngine, call: CommandCall) -> Outcome:
-    if call.form is Form.READ:
-        m.info(f"+CMGF: {m.settings.cmgf}")
-    elif call.form is Form.SET:
-        m.settings.cmgf = Params(call, 1).integer(0, 0, 1)
-    return None
+register_setting("+CMGF", "cmgf", 0, 1)
 
 
 @REGISTRY.command(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, register_setting
 
 if TYPE_CHECKING:
     from modemu.modem.engine import ModemEngine
@@ -60,10 +60,4 @@ def power_down(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QSCLK", kind=Kind.GPP, test="+QSCLK: (0,1)")
-def sleep_mode(m: ModemEngine, call: CommandCall) -> Outcome:
-    if call.form is Form.READ:
-        m.info(f"+QSCLK: {m.settings.qsclk}")
-    elif call.form is Form.SET:
-        m.settings.qsclk = Params(call, 1).integer(0, 0, 1)
-    return None
+register_setting("+QSCLK", "qsclk", 0, 1)

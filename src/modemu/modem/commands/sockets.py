@@ -11,7 +11,16 @@ from modemu.at.finals import FinalKind
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.dataentry import DataEntry, EntryResult, valid_hex
 from modemu.modem.modes import PortMode, Trigger
-from modemu.modem.registry import REGISTRY, CommandError, FinalText, Kind, Outcome, Params, Reply
+from modemu.modem.registry import (
+    REGISTRY,
+    CommandError,
+    FinalText,
+    Kind,
+    Outcome,
+    Params,
+    Reply,
+    register_setting,
+)
 from modemu.modem.sockets import runtime
 from modemu.modem.state import AccessMode, SocketSlot, SocketState
 from modemu.net.base import Service
@@ -419,15 +428,7 @@ def online(m: ModemEngine, call: CommandCall) -> Outcome:
     return Reply.NONE
 
 
-@REGISTRY.command("+QISDE", kind=Kind.TCPIP, test="+QISDE: (0,1)")
-def data_echo(m: ModemEngine, call: CommandCall) -> Outcome:
-    if call.form is Form.READ:
-        m.info(f"+QISDE: {int(m.settings.qisde)}")
-    elif call.form is Form.SET:
-        m.settings.qisde = bool(Params(call, 1).integer(0, 0, 1))
-    else:
-        raise CommandError()
-    return None
+register_setting("+QISDE", "qisde", 0, 1, kind=Kind.TCPIP)
 
 
 _ = FinalText

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, register_setting
 
 if TYPE_CHECKING:
     from modemu.modem.engine import ModemEngine
@@ -56,22 +56,8 @@ def clock(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+CTZR", kind=Kind.GPP, test="+CTZR: (0-2)")
-def zone_reporting(m: ModemEngine, call: CommandCall) -> Outcome:
-    if call.form is Form.READ:
-        m.info(f"+CTZR: {m.settings.ctzr}")
-    elif call.form is Form.SET:
-        m.settings.ctzr = Params(call, 1).integer(0, 0, 2)
-    return None
-
-
-@REGISTRY.command("+CTZU", kind=Kind.GPP, test="+CTZU: (0,1)")
-def zone_update(m: ModemEngine, call: CommandCall) -> Outcome:
-    if call.form is Form.READ:
-        m.info(f"+CTZU: {m.settings.ctzu}")
-    elif call.form is Form.SET:
-        m.settings.ctzu = Params(call, 1).integer(0, 0, 1)
-    return None
+register_setting("+CTZR", "ctzr", 0, 2)
+register_setting("+CTZU", "ctzu", 0, 1)
 
 
 @REGISTRY.command(
