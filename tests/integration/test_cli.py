@@ -232,3 +232,12 @@ def test_qicsgp_survives_a_restart(tmp_path: Path, procs: list[subprocess.Popen[
         assert _stop(proc)[0] == 0
     assert answers[1].endswith(b'\r\n+QICSGP: 1,"CMNET","user","pass",1\r\n\r\nOK\r\n')
     assert list(state.glob("*.json"))
+
+
+def test_example_profile_loads() -> None:
+    """examples/ec200a.toml stays a valid profile."""
+    from modemu.modem.profile import load_profile  # noqa: PLC0415 - only this test needs it
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "ec200a.toml"
+    profile = load_profile(path)
+    assert (profile.model, profile.registration, profile.rssi) == ("EC200A", 5, 18)
