@@ -29,7 +29,16 @@ from modemu.at.syntax import AtSyntaxError, CommandCall, Form, parse_command_lin
 from modemu.modem.modes import PortMode, Trigger, transition
 from modemu.modem.nvstore import MemoryNvStore, NvStore
 from modemu.modem.profile import Profile
-from modemu.modem.registry import REGISTRY, CommandError, FinalText, Kind, Outcome, Reply
+from modemu.modem.registry import (
+    REGISTRY,
+    CommandError,
+    CommandSpec,
+    FinalText,
+    Kind,
+    Outcome,
+    Reply,
+    UndeclaredFormError,
+)
 from modemu.modem.state import CONTEXT_IDS, SOCKET_IDS, PdpContext, Settings, SocketSlot
 from modemu.net.base import NetBackend, NetEvent
 
@@ -258,7 +267,7 @@ class ModemEngine:
             self.change_mode(Trigger.DONE)
         if error is not None:
             self._report_error(pending.kind, error)
-        elif self._apply_outcome(outcome, pending.kind):
+        elif self._apply_outcome(outcome):
             self._executing = True
             try:
                 self._run_calls(pending.rest)
@@ -401,7 +410,7 @@ class ModemEngine:
             if spec.kind is Kind.TCPIP:
                 self.settings.last_qi_error = 0
             try:
-                outcome = self._invoke(spec.kind, spec.forms, spec.test, spec.handler, call)
+                outcome = self._invoke(spec, call)
             except CommandError as error:
                 self._report_error(spec.kind, error)
                 return
@@ -411,26 +420,19 @@ class ModemEngine:
                     self.change_mode(Trigger.PENDING)
                 return
             if outcome is Reply.NONE or isinstance(outcome, FinalText):
-                self._apply_outcome(outcome, spec.kind)
+                self._apply_outcome(outcome)
                 return
         self.result(Result.OK)
 
-    def _invoke(
-        self,
-        kind: Kind,
-        forms: frozenset[Form],
-        test: str | None,
-        handler: Callable[[ModemEngine, CommandCall], Outcome],
-        call: CommandCall,
-    ) -> Outcome:
-        if call.form not in forms:
-            raise CommandError(None if kind is not Kind.GPP else -1)
-        if call.form is Form.TEST and test is not None:
-            self.info(test)
+    def _invoke(self, spec: CommandSpec, call: CommandCall) -> Outcome:
+        if call.form not in spec.forms:
+            raise UndeclaredFormError()
+        if call.form is Form.TEST and spec.test is not None:
+            self.info(spec.test)
             return None
-        return handler(self, call)
+        return spec.handler(self, call)
 
-    def _apply_outcome(self, outcome: Outcome, kind: Kind) -> bool:
+    def _apply_outcome(self, outcome: Outcome) -> bool:
         """Render a finished command's final result; True if the line may go on."""
         if isinstance(outcome, FinalText):
             self.final_text(outcome.text)
@@ -446,7 +448,7 @@ class ModemEngine:
         if kind is Kind.TCPIP:
             self.settings.last_qi_error = code if code is not None else 552
             self.result(Result.ERROR)
-        elif kind is Kind.GPP and code != -1 and self.settings.cmee:
+        elif kind is Kind.GPP and not isinstance(error, UndeclaredFormError) and self.settings.cmee:
             cme = 50 if code is None else code
             text = CME_ERROR_TEXT.get(cme, str(cme)) if self.settings.cmee == 2 else str(cme)
             if not self.settings.quiet:

@@ -38,6 +38,11 @@ class CommandError(Exception):
         self.code = code
 
 
+class UndeclaredFormError(CommandError):
+    """The command exists but not in this form (``AT+CSQ?``): always a plain ``ERROR``,
+    even for 3GPP commands (docs/choices.md), and 552 for TCP/IP ones."""
+
+
 class Reply(Enum):
     """What a handler returns when the answer is not a plain ``OK``."""
 
