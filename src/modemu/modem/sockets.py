@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from modemu.at.codes import QiError, Result
 from modemu.at.finals import FinalKind, send_ok_with_id
 from modemu.modem.engine import ENGINE_INITIALISERS, Hook, register_net_handler
-from modemu.modem.modes import PortMode, Trigger
-from modemu.modem.registry import CommandError, FinalText, Reply
+from modemu.modem.modes import Trigger
+from modemu.modem.registry import CommandError, FinalText
 from modemu.modem.state import AccessMode, SocketSlot, SocketState
 from modemu.modem.transparent import SEND_BACKLOG_LIMIT, TransparentBridge
 from modemu.net.base import (
@@ -308,20 +308,16 @@ class SocketRuntime:
         m = self.engine
         if m.input_blocked:
             return
-        if m.net.backlog(slot.conn_id) > _send_backlog_limit():
+        if m.net.backlog(slot.conn_id) > SEND_BACKLOG_LIMIT:
             m.input_blocked = True
             m.call_later(0.005, lambda: self._recheck_backlog(slot))
 
     def _recheck_backlog(self, slot: SocketSlot) -> None:
         m = self.engine
-        if not slot.in_use or m.net.backlog(slot.conn_id) <= _send_backlog_limit() // 2:
+        if not slot.in_use or m.net.backlog(slot.conn_id) <= SEND_BACKLOG_LIMIT // 2:
             m.input_blocked = False
         else:
             m.call_later(0.005, lambda: self._recheck_backlog(slot))
-
-
-def _send_backlog_limit() -> int:
-    return SEND_BACKLOG_LIMIT
 
 
 ENGINE_INITIALISERS.append(SocketRuntime)
@@ -506,10 +502,3 @@ def on_pdp_deactivated(m: ModemEngine, event: PdpDeactivated) -> None:
     ctx.active = False
     ctx.address = ""
     m.urc(f'+QIURC: "pdpdeact",{event.cid}')
-
-
-def in_data_mode(m: ModemEngine) -> bool:
-    return m.mode in (PortMode.TRANSPARENT, PortMode.ESCAPE_GUARD)
-
-
-__all__ = ["PUSH_CHUNK", "Reply", "SocketRuntime", "in_data_mode", "runtime"]

@@ -14,7 +14,6 @@ from modemu.modem.modes import PortMode, Trigger
 from modemu.modem.registry import (
     REGISTRY,
     CommandError,
-    FinalText,
     Kind,
     Outcome,
     Params,
@@ -429,6 +428,3 @@ def online(m: ModemEngine, call: CommandCall) -> Outcome:
 
 
 register_setting("+QISDE", "qisde", 0, 1, kind=Kind.TCPIP)
-
-
-_ = FinalText
