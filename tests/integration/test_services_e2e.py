@@ -14,9 +14,11 @@ import struct
 import time
 from collections.abc import AsyncIterator
 
+import pytest
 from dnslib import QTYPE, RCODE, RR, A, DNSRecord
 from e2e_kit import LOOPBACK, echo, module, run, tcp_peer
 
+from modemu.net import ping as ping_module
 from modemu.net.base import NetConfig
 
 NTP_EPOCH_OFFSET = 2208988800
@@ -122,6 +124,15 @@ def test_qidnsgip_and_domain_names_in_qiopen() -> None:
     run(body())
 
 
+def _icmp_unavailable() -> str | None:
+    try:
+        ping_module.open_icmp_socket().close()
+    except ping_module.IcmpUnavailableError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.skipif(_icmp_unavailable() is not None, reason="no ICMP socket on this host")
 def test_qping_loopback_reports_real_replies() -> None:
     async def body() -> None:
         async with module() as (_, host):
