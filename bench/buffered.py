@@ -66,7 +66,7 @@ def qird_download(host: Host, srv: socket.socket, payload: bytes) -> float:
     while got < len(payload):
         host.write(b"AT+QIRD=0,1500\r")
         while (match := QIRD_HEADER.search(host.buf)) is None:
-            host._fill(deadline)
+            host.fill(deadline)
         n = int(match[1])
         del host.buf[: match.end()]
         digest.update(host.read_exactly(n))
@@ -127,7 +127,7 @@ def push_download(host: Host, srv: socket.socket, payload: bytes) -> float:
     deadline = time.monotonic() + 120
     while got < len(payload):
         while (match := PUSH_HEADER.search(host.buf)) is None:
-            host._fill(deadline)
+            host.fill(deadline)
         n = int(match[1])
         del host.buf[: match.end()]
         digest.update(host.read_exactly(n + 2)[:n])

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from modemu.testing.controller import ModemuProcess
-from modemu.transport.pty import make_raw
+from modemu.testing.pty_host import PtyHost as Host
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -185,75 +185,7 @@ def kernel_kib() -> int:
     return info["Slab"] + info["PageTables"] + info["KernelStack"]
 
 
-# -- host side of a pty ---------------------------------------------------------------------
-
-
-class Host:
-    """The host program on a pty: blocking command/answer helpers with deadlines."""
-
-    def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
-        make_raw(self.fd)
-        self.buf = bytearray()
-        self._sel = selectors.DefaultSelector()
-        self._sel.register(self.fd, selectors.EVENT_READ)
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            self._sel.close()
-            os.close(self.fd)
-            self.fd = -1
-
-    def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view) :]
-
-    def _fill(self, deadline: float) -> None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise BenchError(f"timeout; have {bytes(self.buf[-200:])!r}")
-        if self._sel.select(left):
-            self.buf += os.read(self.fd, 65536)
-
-    def read_until(self, marker: bytes, timeout: float = 10.0) -> bytes:
-        deadline = time.monotonic() + timeout
-        while (at := self.buf.find(marker)) < 0:
-            self._fill(deadline)
-        data = bytes(self.buf[: at + len(marker)])
-        del self.buf[: at + len(marker)]
-        return data
-
-    def read_exactly(self, n: int, timeout: float = 10.0) -> bytes:
-        deadline = time.monotonic() + timeout
-        while len(self.buf) < n:
-            self._fill(deadline)
-        data = bytes(self.buf[:n])
-        del self.buf[:n]
-        return data
-
-    def command(self, line: str, until: bytes = OK, timeout: float = 10.0) -> bytes:
-        self.write(line.encode() + b"\r")
-        return self.read_until(until, timeout)
-
-    def wait_ready(self, timeout: float = 10.0) -> None:
-        """``AT`` until ``OK`` (the module may still be booting)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.buf.clear()
-            self.write(b"AT\r")
-            try:
-                self.read_until(OK, 0.5)
-                return
-            except BenchError:
-                if time.monotonic() > deadline:
-                    raise
-
-    def drain(self, quiet: float = 0.05) -> None:
-        """Drop whatever arrives until the line is quiet for ``quiet`` seconds."""
-        while self._sel.select(quiet):
-            os.read(self.fd, 65536)
-        self.buf.clear()
+# -- host side of a pty: modemu.testing.pty_host.PtyHost (imported as Host) ---------------
 
 
 def listener() -> socket.socket:

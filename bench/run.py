@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.soak_gib and "soak" not in chosen:
             log("== soak")
             results["soak"] = soak.run(args.soak_gib, extra)
-    except BenchError as exc:
+    except (BenchError, TimeoutError) as exc:
         log(f"benchmark failed: {exc}")
         return 1
     print(table(results))
