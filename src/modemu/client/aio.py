@@ -18,11 +18,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 from modemu.at.codes import CME_ERROR_TEXT, QiError
 from modemu.at.syntax import Arg, format_args, parse_info_line
+from modemu.client.closing import AsyncClosing
 from modemu.client.events import (
     Event,
     FinalKind,
@@ -87,7 +87,7 @@ class AccessMode:
     TRANSPARENT = 2
 
 
-class AsyncModem:
+class AsyncModem(AsyncClosing):
     """A module on an AT port. Create with :meth:`open` (or pass an open port object).
 
     ``port`` is anything with pyserial's ``read``/``write``/``in_waiting``/``close``.
@@ -147,17 +147,6 @@ class AsyncModem:
         await asyncio.to_thread(self._reader.stop)
         self._fail_all(ConnectionClosed("the modem was closed"))
         await asyncio.to_thread(self.port.close)
-
-    async def __aenter__(self) -> AsyncModem:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- the port ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 
+from modemu.client.closing import Closing
 from modemu.client.events import Urc
 
 __all__ = ["UrcCallback", "UrcNotifier", "UrcSubscription"]
@@ -53,7 +54,7 @@ class UrcNotifier:
         return UrcSubscription(self, predicate, maxsize)
 
 
-class UrcSubscription:
+class UrcSubscription(Closing):
     """``async for urc in subscription`` — also an (async) context manager that unsubscribes.
 
     With ``maxsize`` > 0 the oldest URCs are dropped when the consumer falls behind, so
@@ -97,17 +98,6 @@ class UrcSubscription:
 
     async def __anext__(self) -> Urc:
         return await self.get()
-
-    def __enter__(self) -> UrcSubscription:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     async def __aenter__(self) -> UrcSubscription:
         return self

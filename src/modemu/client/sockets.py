@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError
+from modemu.client.closing import AsyncClosing
 from modemu.client.events import FinalKind, Response
 from modemu.errors import (
     CommandError,
@@ -54,7 +54,7 @@ class Service:
     TCP_INCOMING = "TCP INCOMING"
 
 
-class AsyncSocket:
+class AsyncSocket(AsyncClosing):
     """One connected (or bound) socket of the module; create it through :class:`AsyncModem`."""
 
     def __init__(
@@ -282,19 +282,8 @@ class AsyncSocket:
         finally:
             self.modem.forget_socket(self.conn_id)
 
-    async def __aenter__(self) -> AsyncSocket:
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-
-class AsyncListener:
+class AsyncListener(AsyncClosing):
     """A ``TCP LISTENER`` on the module; :meth:`accept` yields ``TCP INCOMING`` sockets."""
 
     def __init__(self, modem: AsyncModem, conn_id: int, local_port: int, context_id: int) -> None:
@@ -334,17 +323,6 @@ class AsyncListener:
             await self.modem.command(f"AT+QICLOSE={self.conn_id}", timeout=15.0)
         finally:
             self.modem.forget_socket(self.conn_id)
-
-    async def __aenter__(self) -> AsyncListener:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 def _deadline(timeout: float | None) -> float | None:

@@ -19,10 +19,10 @@ import socket as _socket
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from modemu.client.aio import AsyncModem, PingResult
+from modemu.client.closing import Closing
 from modemu.client.events import Response, Urc
 from modemu.client.ports import DEFAULT_BAUDRATE
 from modemu.client.sockets import MAX_READ, AsyncListener, AsyncSocket
@@ -65,7 +65,7 @@ class _LoopThread:
             self.loop.close()
 
 
-class Modem:
+class Modem(Closing):
     """A module on an AT port, blocking API. ``Modem("/dev/ttyUSB2")`` opens and initializes.
 
     Method names and arguments are those of :class:`~modemu.client.aio.AsyncModem`.
@@ -108,17 +108,6 @@ class Modem:
             self._run(self.aio.close())
         finally:
             self._runner.stop()
-
-    def __enter__(self) -> Modem:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- commands (same names as AsyncModem) -------------------------------------------
 
@@ -232,7 +221,7 @@ async def _call(function: Callable[[], T]) -> T:
     return function()
 
 
-class UrcIterator:
+class UrcIterator(Closing):
     """See :meth:`Modem.urcs`; also a context manager that stops listening."""
 
     def __init__(self, modem: Modem, timeout: float | None) -> None:
@@ -257,17 +246,6 @@ class UrcIterator:
             self._remove()
             self._remove = None
 
-    def __enter__(self) -> UrcIterator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 class _SocketCore(Protocol):
     """What :class:`Socket` needs: an :class:`AsyncSocket` or a transparent
@@ -291,7 +269,7 @@ class _SocketCore(Protocol):
     async def close(self) -> None: ...
 
 
-class Socket:
+class Socket(Closing):
     """A module socket with the shape of :class:`socket.socket` (blocking, timeouts)."""
 
     def __init__(
@@ -412,17 +390,6 @@ class Socket:
         if self._inner is not None and not self._inner.closed:
             self._modem._run(self._inner.close())
 
-    def __enter__(self) -> Socket:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def makefile(
         self,
         mode: str = "r",
@@ -480,7 +447,7 @@ class _SocketIO(io.RawIOBase):
         return len(data)
 
 
-class Listener:
+class Listener(Closing):
     """A TCP listener on the module (blocking); ``accept`` returns ``(Socket, address)``."""
 
     def __init__(self, modem: Modem, inner: AsyncListener) -> None:
@@ -502,14 +469,3 @@ class Listener:
 
     def close(self) -> None:
         self._modem._run(self._inner.close())
-
-    def __enter__(self) -> Listener:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
