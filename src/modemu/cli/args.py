@@ -65,12 +65,20 @@ def add_profile_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--sim", dest="p_sim", choices=SIM_STATES, help="SIM state reported by AT+CPIN?"
     )
+    group.add_argument(
+        "--cme-qi-errors",
+        dest="p_qi_errors_as_cme",
+        action="store_const",
+        const=True,
+        help="report TCP/IP command failures as '+CME ERROR: <55x>' (per AT+CMEE) instead "
+        "of the module's plain ERROR, for hosts written for clones that do this (spec A20)",
+    )
 
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
     """The profile file (if any) with the command-line overrides applied and validated."""
     base = load_profile(args.profile) if args.profile is not None else Profile()
-    fields = [dest for dest, _kind, _text in PROFILE_FLAGS.values()] + ["sim"]
+    fields = [dest for dest, _kind, _text in PROFILE_FLAGS.values()] + ["sim", "qi_errors_as_cme"]
     overrides = {name: getattr(args, f"p_{name}", None) for name in fields}
     return base.with_overrides(**overrides)
 

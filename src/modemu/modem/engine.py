@@ -23,7 +23,7 @@ from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 from modemu.at import render
-from modemu.at.codes import CME_ERROR_TEXT, Result
+from modemu.at.codes import CME_ERROR_TEXT, QI_ERROR_TEXT, Result
 from modemu.at.lineread import CommandLine, CommandLineReader, LineTooLong, RepeatLine
 from modemu.at.syntax import AtSyntaxError, CommandCall, Form, parse_command_line
 from modemu.modem.modes import PortMode, Trigger, transition
@@ -446,15 +446,22 @@ class ModemEngine:
     def _report_error(self, kind: Kind, error: CommandError) -> None:
         code = error.code
         if kind is Kind.TCPIP:
-            self.settings.last_qi_error = code if code is not None else 552
-            self.result(Result.ERROR)
+            qi_code = code if code is not None else 552
+            self.settings.last_qi_error = qi_code
+            if self.profile.qi_errors_as_cme and self.settings.cmee:
+                self._cme_error(qi_code, QI_ERROR_TEXT.get(qi_code, str(qi_code)))
+            else:
+                self.result(Result.ERROR)
         elif kind is Kind.GPP and not isinstance(error, UndeclaredFormError) and self.settings.cmee:
             cme = 50 if code is None else code
-            text = CME_ERROR_TEXT.get(cme, str(cme)) if self.settings.cmee == 2 else str(cme)
-            if not self.settings.quiet:
-                self.final_text(f"+CME ERROR: {text}")
+            self._cme_error(cme, CME_ERROR_TEXT.get(cme, str(cme)))
         else:
             self.result(Result.ERROR)
+
+    def _cme_error(self, code: int, text: str) -> None:
+        """``+CME ERROR: <n>`` (CMEE 1) or ``+CME ERROR: <text>`` (CMEE 2)."""
+        if not self.settings.quiet:
+            self.final_text(f"+CME ERROR: {text if self.settings.cmee == 2 else code}")
 
     def _flush_urcs(self) -> None:
         if self.mode is not PortMode.COMMAND or self._executing or not self._urcs:

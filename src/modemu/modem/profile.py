@@ -52,6 +52,9 @@ class Profile:
     repower_delay: float = 2.0
     """Seconds after ``POWERED DOWN`` until the module powers itself on again (0: stay off).
     A bench supply would need a PWRKEY pulse; an automatic restart keeps CI from wedging."""
+    qi_errors_as_cme: bool = False
+    """Spec A20: answer failed TCP/IP commands with ``+CME ERROR: <55x>`` (following
+    ``AT+CMEE``) instead of a plain ``ERROR``; the code stays readable by QIGETERROR."""
     rx_buffer_size: int = 16384
     """Per-socket receive buffer (spec §16: bounded, below 65535)."""
     max_line: int = 1024

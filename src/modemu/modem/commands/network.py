@@ -51,26 +51,44 @@ def signal(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-def _registration_command(name: str, setting: str, act: bool) -> None:
+REGISTRATION_COMMANDS = (("+CREG", "creg_n"), ("+CGREG", "cgreg_n"), ("+CEREG", "cereg_n"))
+
+
+def _status_fields(n: int, stat: int) -> list[str]:
+    """``<stat>`` and, with ``n`` = 2 while registered, ``"<lac/tac>","<ci>",<AcT>``."""
+    fields = [str(stat)]
+    if n == 2 and stat in (1, 5):
+        fields += [*LOCATION, "7"]
+    return fields
+
+
+def report_registration_change(m: ModemEngine, before: int) -> None:
+    """Unsolicited ``+CREG: <stat>`` (and CGREG/CEREG) when ``<stat>`` changed and the
+    host enabled reporting with ``n`` 1 or 2 (3GPP TS 27.007)."""
+    stat = registration(m)
+    if stat == before:
+        return
+    for name, setting in REGISTRATION_COMMANDS:
+        n = getattr(m.settings, setting)
+        if n:
+            m.urc(f"{name}: {','.join(_status_fields(n, stat))}")
+
+
+def _registration_command(name: str, setting: str) -> None:
     @REGISTRY.command(name, kind=Kind.GPP, test=f"{name}: (0-2)")
     def command(m: ModemEngine, call: CommandCall) -> Outcome:
         if call.form is Form.SET:
             setattr(m.settings, setting, Params(call, 1).integer(0, 0, 2))
         elif call.form is Form.READ:
             n = getattr(m.settings, setting)
-            stat = registration(m)
-            fields = [str(n), str(stat)]
-            if n == 2 and stat in (1, 5):
-                fields += list(LOCATION) + (["7"] if act else [])
-            m.info(f"{name}: {','.join(fields)}")
+            m.info(f"{name}: {','.join([str(n), *_status_fields(n, registration(m))])}")
         return None
 
     _ = command
 
 
-_registration_command("+CREG", "creg_n", act=True)
-_registration_command("+CGREG", "cgreg_n", act=True)
-_registration_command("+CEREG", "cereg_n", act=True)
+for _name, _setting in REGISTRATION_COMMANDS:
+    _registration_command(_name, _setting)
 
 
 @REGISTRY.command("+COPS", kind=Kind.GPP)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
+from modemu.modem.commands.network import registration, report_registration_change
 from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, register_setting
 
 if TYPE_CHECKING:
@@ -32,9 +33,11 @@ def functionality(m: ModemEngine, call: CommandCall) -> Outcome:
     if reset:
         m.after_line(lambda: reboot(m))
         return None
+    before = registration(m)
     m.cfun = fun
     if fun != 1:
         m.deactivate_all_contexts()
+    report_registration_change(m, before)  # held until after the OK
     return None
 
 
