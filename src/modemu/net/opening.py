@@ -12,9 +12,10 @@ another socket is bound to (or listening on) still fails with 556.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from modemu.net.base import Address, SocketOptions
 from modemu.net.sockopts import apply_tcp_options
@@ -48,6 +49,18 @@ def _new_socket(kind: int) -> socket.socket:
     return sock
 
 
+@contextlib.contextmanager
+def _socket_until_adopted(kind: int) -> Iterator[socket.socket]:
+    """A new non-blocking socket, closed if anything fails (or is cancelled) before asyncio
+    takes it over, so a failed open never leaks a descriptor or a bound port."""
+    sock = _new_socket(kind)
+    try:
+        yield sock
+    except BaseException:
+        sock.close()
+        raise
+
+
 def _bind(sock: socket.socket, host: str, port: int, reuse: bool) -> None:
     if reuse:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -79,8 +92,7 @@ async def open_tcp_client(
 ) -> Address:
     """Connect ``stream`` to ``remote``; returns the real local address."""
     loop = asyncio.get_running_loop()
-    sock = _new_socket(socket.SOCK_STREAM)
-    try:
+    with _socket_until_adopted(socket.SOCK_STREAM) as sock:
         _apply_options(sock, options)
         if local_port:
             _bind(sock, _ANY, local_port, reuse=True)
@@ -90,17 +102,13 @@ async def open_tcp_client(
             raise OpenError(CONNECT_FAILED, f"connect {remote}: {exc!r}") from exc
         local = _sockname(sock)
         await loop.create_connection(lambda: stream, sock=sock)
-    except BaseException:
-        sock.close()
-        raise
     return local
 
 
 async def open_udp_client(endpoint: UdpEndpoint, remote: Address, local_port: int) -> Address:
     """A UDP socket connected to ``remote`` (optionally from ``local_port``)."""
     loop = asyncio.get_running_loop()
-    sock = _new_socket(socket.SOCK_DGRAM)
-    try:
+    with _socket_until_adopted(socket.SOCK_DGRAM) as sock:
         if local_port:
             _bind(sock, _ANY, local_port, reuse=False)
         try:
@@ -109,23 +117,16 @@ async def open_udp_client(endpoint: UdpEndpoint, remote: Address, local_port: in
             raise OpenError(CONNECT_FAILED, f"connect {remote}: {exc}") from exc
         local = _sockname(sock)
         await loop.create_datagram_endpoint(lambda: endpoint, sock=sock)
-    except BaseException:
-        sock.close()
-        raise
     return local
 
 
 async def open_udp_service(endpoint: UdpEndpoint, host: str, local_port: int) -> Address:
     """An unconnected UDP socket bound to ``host:local_port``."""
     loop = asyncio.get_running_loop()
-    sock = _new_socket(socket.SOCK_DGRAM)
-    try:
+    with _socket_until_adopted(socket.SOCK_DGRAM) as sock:
         _bind(sock, host, local_port, reuse=False)
         local = _sockname(sock)
         await loop.create_datagram_endpoint(lambda: endpoint, sock=sock)
-    except BaseException:
-        sock.close()
-        raise
     return local
 
 
@@ -134,8 +135,7 @@ async def open_tcp_listener(
 ) -> tuple[asyncio.AbstractServer, Address]:
     """A listening socket on ``host:local_port`` whose connections ``factory`` handles."""
     loop = asyncio.get_running_loop()
-    sock = _new_socket(socket.SOCK_STREAM)
-    try:
+    with _socket_until_adopted(socket.SOCK_STREAM) as sock:
         _bind(sock, host, local_port, reuse=True)
         try:
             sock.listen(LISTEN_BACKLOG)
@@ -143,9 +143,6 @@ async def open_tcp_listener(
             raise OpenError(LISTEN_FAILED, f"listen {host}:{local_port}: {exc}") from exc
         local = _sockname(sock)
         server = await loop.create_server(factory, sock=sock, start_serving=False)
-    except BaseException:
-        sock.close()
-        raise
     try:
         await server.start_serving()
     except BaseException:  # cancelled by a close() racing the open: stop listening
