@@ -207,6 +207,9 @@ def test_byte_at_a_time_same_output(data: bytes) -> None:
 
 
 FINAL = re.compile(rb"\r\n(?:OK|ERROR|\+CME ERROR: [^\r\n]*)\r\n")
+URCS_ONLY = re.compile(rb"(?:\r\n\+[A-Z]+: [^\r\n]*\r\n)*")
+"""What may follow a final result within the same answer: URCs the command released (e.g.
+``AT+CFUN=0`` with ``+CREG=2`` answers ``OK`` then ``+CREG: 0``, as the module does)."""
 
 
 @FAST
@@ -222,9 +225,21 @@ def test_every_command_line_gets_exactly_one_final_result(
         if index < len(noise):
             out += m.send(noise[index])  # noise between lines never adds an answer
         answer = bytes(out[before:])
-        assert len(FINAL.findall(answer)) == 1, (line, answer)
-        assert FINAL.search(answer) is not None
-        assert answer.endswith(FINAL.findall(answer)[0])
+        finals = list(FINAL.finditer(answer))
+        assert len(finals) == 1, (line, answer)
+        assert URCS_ONLY.fullmatch(answer[finals[0].end() :]), (line, answer)
+
+
+def test_final_result_then_registration_urc_counts_once() -> None:
+    """The example Hypothesis found: ``+CREG: 0`` after ``OK`` of ``AT+CFUN=0`` is a URC,
+    not a second answer (issue 10, item 7a)."""
+    m = fresh()
+    m.send(b"AT+CREG=2;+CREG?\r")
+    answer = m.send(b"AT+CFUN=0\r")
+    assert answer == OK + b"\r\n+CREG: 0\r\n"
+    finals = list(FINAL.finditer(answer))
+    assert len(finals) == 1
+    assert URCS_ONLY.fullmatch(answer[finals[0].end() :])
 
 
 @FAST
