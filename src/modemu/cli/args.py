@@ -16,18 +16,21 @@ from pathlib import Path
 from modemu.modem.nvstore import FileNvStore, MemoryNvStore, NvStore, default_state_dir
 from modemu.modem.profile import SIM_STATES, Profile, load_profile
 from modemu.net.base import NetConfig
+from modemu.trace import Tracer
 
 __all__ = [
     "PROFILE_FLAGS",
     "add_net_args",
     "add_profile_args",
     "add_state_args",
+    "add_trace_args",
     "add_verbosity_args",
     "net_config_from_args",
     "nv_store_from_args",
     "parse_hostport",
     "profile_from_args",
     "setup_logging",
+    "tracer_from_args",
 ]
 
 PROFILE_FLAGS: dict[str, tuple[str, type, str]] = {
@@ -116,6 +119,30 @@ def net_config_from_args(args: argparse.Namespace, profile: Profile) -> NetConfi
         default_dns=tuple(args.dns),
         pdp_address=profile.pdp_address,
     )
+
+
+def add_trace_args(parser: argparse.ArgumentParser) -> None:
+    """``--trace FILE`` and ``--trace-redact`` (docs/trace-format.md)."""
+    parser.add_argument(
+        "--trace",
+        metavar="FILE",
+        help="write every host byte and event to FILE as JSON lines (docs/trace-format.md); "
+        "created mode 0600, a symlink at FILE is refused",
+    )
+    parser.add_argument(
+        "--trace-redact",
+        action="store_true",
+        help="mask credentials in the trace (AT+QICSGP user/password, PINs, ...) as ***",
+    )
+
+
+def tracer_from_args(
+    args: argparse.Namespace, meta: dict[str, object] | None = None
+) -> Tracer | None:
+    """The tracer ``--trace`` asks for (None without it); ``meta`` goes in the header."""
+    if not args.trace:
+        return None
+    return Tracer.open(args.trace, source="serve", redact=args.trace_redact, meta=meta)
 
 
 def add_state_args(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from modemu import __version__
 from modemu.cli.args import (
+    add_trace_args,
     add_net_args,
     add_profile_args,
     add_state_args,
@@ -23,11 +24,11 @@ from modemu.cli.args import (
     parse_hostport,
     profile_from_args,
     setup_logging,
+    tracer_from_args,
 )
 from modemu.errors import ModemuError
 from modemu.modem.profile import ProfileError
 from modemu.server import VirtualModem, run
-from modemu.trace import Tracer
 from modemu.transport.base import Transport, TransportError
 from modemu.transport.pty import PtyTransport
 from modemu.transport.tcp import TcpTransport
@@ -113,9 +114,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="HOST:PORT",
         help="listen on a raw TCP port (HOST defaults to 127.0.0.1; port 0 picks a free one)",
     )
-    serve.add_argument(
-        "--trace", metavar="FILE", help="write every host byte and event to FILE as JSON lines"
-    )
+    add_trace_args(serve)
     serve.add_argument(
         "--no-uvloop", action="store_true", help="use the standard asyncio loop, not uvloop"
     )
@@ -159,7 +158,7 @@ async def _serve_async(args: argparse.Namespace) -> int:
         profile=profile,
         net_config=net_config,
         nv=nv,
-        tracer=Tracer.open(args.trace) if args.trace else None,  # last: it holds a file
+        tracer=tracer_from_args(args, {"model": profile.model}),  # last: it holds a file
     )
     async with modem:
         _install_signal_handlers(modem)
