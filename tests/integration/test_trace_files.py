@@ -14,6 +14,7 @@ from modemu.testing.controller import ModemuProcess
 from modemu.trace import Chunk, Header, iter_records
 
 TIMEOUT = 10.0
+SERVE = [sys.executable, "-m", "modemu", "serve", "--tcp", "127.0.0.1:0", "--state-dir", "none"]
 SECRET_COMMAND = b'AT+QICSGP=1,1,"internet","alice","s3cr3t",1\r'
 
 
@@ -60,8 +61,7 @@ def test_trace_through_a_symlink_is_refused(tmp_path: Path) -> None:
     link = tmp_path / "trace.jsonl"
     link.symlink_to(victim)
     result = subprocess.run(
-        [sys.executable, "-m", "modemu", "serve", "--tcp", "127.0.0.1:0"]
-        + ["--state-dir", "none", "--trace", str(link)],
+        [*SERVE, "--trace", str(link)],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

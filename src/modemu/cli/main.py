@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 from modemu import __version__
 from modemu.cli.args import (
-    add_trace_args,
     add_net_args,
     add_profile_args,
     add_state_args,
+    add_trace_args,
     add_verbosity_args,
     net_config_from_args,
     nv_store_from_args,
