@@ -3,7 +3,17 @@
 Bytes from the host go in with the current time (:meth:`receive_data`), bytes for the host
 come out (:meth:`data_to_send`), timers are exposed as a deadline (:meth:`next_deadline`,
 :meth:`handle_timer`) and network outcomes come back as events (:meth:`handle_net`). The
-engine never sleeps, reads a clock or opens a socket: the server (or a test) drives it.
+engine never sleeps or opens a socket, and its notion of "now" is the time each call brings:
+the server (or a test) drives it. The one clock it reads itself is the wall clock behind
+``AT+CCLK``/``AT+QLTS`` (``wall_clock``, ``time.time`` unless a test injects another).
+
+Composition: the engine builds its parts as typed attributes -- ``sockets``
+(:class:`~modemu.modem.sockets.SocketRuntime`), ``services``
+(:class:`~modemu.modem.services.NetServices`) -- and the command ``registry``
+(:func:`~modemu.modem.commands.build_registry`). A net event goes through the table built
+in ``__init__`` to the part that owns it, which updates its state and queues the URC; a
+command line goes through the registry to one handler. Parts are called directly (power-off,
+context teardown, host back-pressure), never through hooks.
 
 Output ordering rules (spec §1.6): a command line's response is produced in one go, and
 unsolicited result codes wait in a queue while a command is running, while the host is
@@ -19,28 +29,49 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from modemu.at import render
 from modemu.at.codes import CME_ERROR_TEXT, QI_ERROR_TEXT, Result
 from modemu.at.lineread import CommandLine, CommandLineReader, LineTooLong, RepeatLine
 from modemu.at.syntax import AtSyntaxError, CommandCall, Form, parse_command_line
+from modemu.modem.commands import build_registry
 from modemu.modem.modes import PortMode, Trigger, transition
 from modemu.modem.nvstore import MemoryNvStore, NvStore
 from modemu.modem.profile import Profile
 from modemu.modem.registry import (
-    REGISTRY,
     CommandError,
     CommandSpec,
     FinalText,
     Kind,
     Outcome,
+    Registry,
     Reply,
     UndeclaredFormError,
 )
-from modemu.modem.state import CONTEXT_IDS, SOCKET_IDS, PdpContext, Settings, SocketSlot
-from modemu.net.base import NetBackend, NetEvent
+from modemu.modem.services import NetServices
+from modemu.modem.sockets import SocketRuntime
+from modemu.modem.state import CONTEXT_IDS, PdpContext, Settings
+from modemu.net.base import (
+    AllAcked,
+    Closed,
+    Incoming,
+    NetBackend,
+    NetEvent,
+    NtpFailed,
+    NtpResult,
+    Opened,
+    OpenFailed,
+    PdpDeactivated,
+    PeerClosed,
+    PingDone,
+    PingFailed,
+    PingReply,
+    PingTimeout,
+    Received,
+    Resolved,
+    ResolveFailed,
+)
 
 PENDING_INPUT_LIMIT = 65536
 """Host bytes held while the port is busy; beyond this the transport is asked to pause."""
@@ -52,18 +83,6 @@ class InputSink(Protocol):
     def feed(self, data: memoryview, now: float) -> int:
         """Take bytes; return how many were consumed (the rest goes to the next mode)."""
         ...
-
-
-class Hook(Enum):
-    """Moments feature modules can subscribe to through ``engine.hooks``."""
-
-    BOOT = "boot"
-    POWER_OFF = "power off"
-    CONTEXT_DOWN = "context down"
-    """``engine.context_going_down`` names the context being deactivated."""
-    URCS_FLUSHED = "urcs flushed"
-    HOST_WRITABLE = "host writable"
-    """``engine.host_writable`` changed."""
 
 
 @dataclass(order=True)
@@ -93,6 +112,8 @@ class ModemEngine:
         nv: NvStore | None = None,
         now: float = 0.0,
         wall_clock: Callable[[], float] = time.time,
+        *,
+        registry: Registry | None = None,
     ) -> None:
         self.profile = profile
         self.net = net
@@ -102,7 +123,9 @@ class ModemEngine:
         self.mode = PortMode.OFF
         self.settings = Settings()
         self.contexts: dict[int, PdpContext] = {}
-        self.sockets = [SocketSlot(i) for i in SOCKET_IDS]
+        self.registry = registry if registry is not None else build_registry()
+        self.sockets = SocketRuntime(self)
+        self.services = NetServices(self)
         self.clock_offset = 0.0
         """Seconds added to the wall clock for ``AT+CCLK`` (set by CCLK= and QNTP)."""
         self.timezone_quarters = profile.timezone_quarters
@@ -110,7 +133,6 @@ class ModemEngine:
         self.attached = True
         self.sim_state = profile.sim
         self.host_writable = True
-        self.context_going_down = 0
         self.sink: InputSink | None = None
         self.ipr = 115200
         """``AT+IPR``: kept across ``AT&F`` as on the real module."""
@@ -118,10 +140,6 @@ class ModemEngine:
         self.urc_port = "usbat"
         self.charset = "GSM"
         self.cnmi: tuple[int, ...] = (2, 1, 0, 0, 0)
-        self.extensions: dict[str, object] = {}
-        """Per-feature state owned by command modules (sockets, services), keyed by name."""
-        self.hooks: dict[Hook, list[Callable[[], None]]] = {hook: [] for hook in Hook}
-        """Feature modules subscribe here to engine moments (see :class:`Hook`)."""
         self._reader = CommandLineReader(profile.max_line)
         self._last_line = ""
         self._out = bytearray()
@@ -136,8 +154,26 @@ class ModemEngine:
         """Set by a data mode whose peer is not keeping up; the host is paused meanwhile."""
         self.note: Callable[..., None] = lambda event, **fields: None
         """Observer for events worth a trace line (dropped datagrams…); set by the server."""
-        for initialise in ENGINE_INITIALISERS:
-            initialise(self)
+        sockets, services = self.sockets, self.services
+        self._net_handlers: dict[type, Callable[[Any], None]] = {
+            Received: sockets.on_received,
+            AllAcked: sockets.on_all_acked,
+            Opened: sockets.on_opened,
+            OpenFailed: sockets.on_open_failed,
+            PeerClosed: sockets.on_peer_closed,
+            Closed: sockets.on_closed,
+            Incoming: sockets.on_incoming,
+            PdpDeactivated: sockets.on_pdp_deactivated,
+            Resolved: services.on_resolved,
+            ResolveFailed: services.on_resolve_failed,
+            PingReply: services.on_ping_reply,
+            PingTimeout: services.on_ping_timeout,
+            PingDone: services.on_ping_done,
+            PingFailed: services.on_ping_failed,
+            NtpResult: services.on_ntp_result,
+            NtpFailed: services.on_ntp_failed,
+        }
+        """Net event type → the part's handler (aioquic's frame-handler table)."""
         self._load_nv()
         self.call_at(now + profile.boot_delay, self._boot)
 
@@ -180,9 +216,9 @@ class ModemEngine:
 
     def handle_net(self, event: NetEvent, now: float) -> None:
         self.now = now
-        handler = NET_HANDLERS.get(type(event))
+        handler = self._net_handlers.get(type(event))
         if handler is not None:
-            handler(self, event)
+            handler(event)
         self._drain_inbox()
 
     @property
@@ -203,7 +239,7 @@ class ModemEngine:
     def set_host_writable(self, writable: bool) -> None:
         """The transport reports whether the host is draining output (back-pressure)."""
         self.host_writable = writable
-        self.run_hooks(Hook.HOST_WRITABLE)
+        self.sockets.resume_where_possible()
 
     # -----------------------------------------------------------------------------------
     # Services for command handlers
@@ -289,18 +325,13 @@ class ModemEngine:
         ctx = self.contexts.get(cid)
         if ctx is None or not ctx.active:
             return
-        self.context_going_down = cid
-        self.run_hooks(Hook.CONTEXT_DOWN)
+        self.sockets.release_context(cid)
         ctx.active = False
         ctx.address = ""
 
     def deactivate_all_contexts(self) -> None:
         for cid in sorted(self.contexts):
             self.deactivate_context(cid)
-
-    def run_hooks(self, hook: Hook) -> None:
-        for action in self.hooks[hook]:
-            action()
 
     def take_pending(self) -> None:
         """Forget the pending command without answering it (its handler answers itself,
@@ -329,8 +360,10 @@ class ModemEngine:
         self.apply_s_registers()
 
     def power_off(self) -> None:
-        """Lose all volatile state: sockets, active contexts, queued output."""
-        self.run_hooks(Hook.POWER_OFF)
+        """Lose all volatile state: sockets, requests in flight, active contexts, queued
+        output."""
+        self.sockets.release_all()
+        self.services.reset()
         if self.mode is not PortMode.OFF:
             self.change_mode(Trigger.POWER_OFF)
         self._pending = None
@@ -403,7 +436,7 @@ class ModemEngine:
 
     def _run_calls(self, calls: list[CommandCall]) -> None:
         for index, call in enumerate(calls):
-            spec = REGISTRY.lookup(call.name)
+            spec = self.registry.lookup(call.name)
             if spec is None:
                 self.result(Result.ERROR)
                 return
@@ -475,7 +508,7 @@ class ModemEngine:
                 self._out += lead + header.encode("latin-1") + sep + payload + render.CRLF
             else:
                 self._out += render.urc(item, verbose)
-        self.run_hooks(Hook.URCS_FLUSHED)
+        self.sockets.resume_where_possible()
 
     # -----------------------------------------------------------------------------------
     # Power and NV
@@ -487,7 +520,6 @@ class ModemEngine:
         self.cfun = 1
         self.attached = True
         self.sim_state = self.profile.sim
-        self.run_hooks(Hook.BOOT)
         self.urc("RDY")
         self.urc("+CFUN: 1")
         if self.sim_state == "READY":
@@ -524,28 +556,3 @@ def _parse_line(body: str) -> tuple[CommandCall, ...] | None:
         return tuple(parse_command_line(body))
     except AtSyntaxError:
         return None
-
-
-ENGINE_INITIALISERS: list[Callable[[ModemEngine], object]] = []
-"""Called with each new engine; feature modules attach their runtime state here."""
-
-NET_HANDLERS: dict[type, Callable[[ModemEngine, Any], None]] = {}
-"""Net event type → handler; filled by the modules that own the feature."""
-
-_E = TypeVar("_E")
-
-
-def register_net_handler(
-    event_type: type[_E],
-) -> Callable[[Callable[[ModemEngine, _E], None]], Callable[[ModemEngine, _E], None]]:
-    def register(handler: Callable[[ModemEngine, _E], None]) -> Callable[[ModemEngine, _E], None]:
-        NET_HANDLERS[event_type] = handler
-        return handler
-
-    return register
-
-
-# Importing the command modules fills REGISTRY and NET_HANDLERS.
-from modemu.modem import commands as _commands  # noqa: E402
-
-_ = _commands

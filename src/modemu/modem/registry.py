@@ -1,5 +1,11 @@
 """The command registry: one decorated handler per command, its forms declared once.
 
+Each module in :mod:`modemu.modem.commands` declares its handlers in its own table
+(``COMMANDS = Registry()``; decorating only fills that module's table), and
+:func:`modemu.modem.commands.build_registry` composes the tables explicitly into the one
+registry the engine dispatches through; nothing registers itself anywhere else on import.
+Handlers see the module through :class:`modemu.modem.view.ModemView`, not the engine class.
+
 A handler is registered with the forms it accepts and, where the answer to ``AT+X=?`` is
 fixed text, that text; the engine then answers the test form itself and refuses forms that
 were not declared. How a failure is reported depends on the command's :class:`Kind`
@@ -17,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from modemu.at.syntax import Arg, CommandCall, Form
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.view import ModemView
 
 
 class Kind(Enum):
@@ -61,7 +67,7 @@ class FinalText:
 
 
 Outcome = Reply | FinalText | None
-Handler = Callable[["ModemEngine", CommandCall], Outcome]
+Handler = Callable[["ModemView", CommandCall], Outcome]
 _H = TypeVar("_H", bound=Handler)
 
 ALL_FORMS = frozenset(Form)
@@ -77,8 +83,22 @@ class CommandSpec:
 
 
 class Registry:
+    """Command name → :class:`CommandSpec`; one per command module, composed by
+    :meth:`compose` into the module's command set."""
+
     def __init__(self) -> None:
         self._specs: dict[str, CommandSpec] = {}
+
+    @classmethod
+    def compose(cls, *tables: Registry) -> Registry:
+        """One registry holding every table's commands; a name declared twice is an error."""
+        composed = cls()
+        for table in tables:
+            for key, spec in table._specs.items():
+                if key in composed._specs:
+                    raise ValueError(f"{key} registered twice")
+                composed._specs[key] = spec
+        return composed
 
     def command(
         self,
@@ -111,26 +131,25 @@ class Registry:
         return sorted(self._specs)
 
 
-REGISTRY = Registry()
-"""The module's command set; ``modemu.modem.commands`` fills it on import."""
-
-
 def range_text(low: int, high: int) -> str:
     """A value range as Quectel test forms print it: ``(0,1)`` for two values, else ``(0-2)``."""
     return f"({low},{high})" if high == low + 1 else f"({low}-{high})"
 
 
-def register_setting(name: str, attr: str, low: int, high: int, kind: Kind = Kind.GPP) -> None:
-    """Declare a command that only reads and writes one integer of ``engine.settings``:
-    ``AT+X=?`` → ``+X: (low-high)``, ``AT+X?`` → ``+X: <value>``, ``AT+X=<value>``."""
+def declare_setting(
+    table: Registry, name: str, attr: str, low: int, high: int, *, kind: Kind = Kind.GPP
+) -> None:
+    """Declare in ``table`` a command that only reads and writes one integer of
+    ``m.settings``: ``AT+X=?`` → ``+X: (low-high)``, ``AT+X?`` → ``+X: <value>``,
+    ``AT+X=<value>``."""
 
-    @REGISTRY.command(
+    @table.command(
         name,
         kind=kind,
         forms=(Form.TEST, Form.READ, Form.SET),
         test=f"{name}: {range_text(low, high)}",
     )
-    def setting(m: ModemEngine, call: CommandCall) -> Outcome:
+    def setting(m: ModemView, call: CommandCall) -> Outcome:
         if call.form is Form.READ:
             m.info(f"{name}: {getattr(m.settings, attr)}")
         else:

@@ -5,6 +5,10 @@ module holds what happens to a slot between commands: data arriving from the net
 buffered (bounded, spec §16), pushed (direct push) or bridged (transparent), peers closing
 are reported, listeners hand out ``TCP INCOMING`` ids, and reading from a socket is paused
 whenever the host cannot take more, so nothing is lost and memory stays bounded.
+
+The engine builds one :class:`SocketRuntime` as ``engine.sockets``, routes the socket net
+events to its ``on_*`` methods (see ``ModemEngine.__init__``) and calls it directly when a
+context goes down, the module powers off, or the host can take output again.
 """
 
 from __future__ import annotations
@@ -13,10 +17,9 @@ from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError, Result
 from modemu.at.finals import FinalKind, send_ok_with_id
-from modemu.modem.engine import ENGINE_INITIALISERS, Hook, register_net_handler
 from modemu.modem.modes import Trigger
 from modemu.modem.registry import CommandError, FinalText
-from modemu.modem.state import AccessMode, SocketSlot, SocketState
+from modemu.modem.state import SOCKET_IDS, AccessMode, SocketSlot, SocketState
 from modemu.modem.transparent import SEND_BACKLOG_LIMIT, TransparentBridge
 from modemu.net.base import (
     AllAcked,
@@ -39,10 +42,12 @@ PUSH_CHUNK = 1500
 
 
 class SocketRuntime:
-    """Per-engine socket bookkeeping that is not part of a slot's visible state."""
+    """The 12 socket slots and the per-engine bookkeeping that is not part of a slot's
+    visible state."""
 
     def __init__(self, engine: ModemEngine) -> None:
         self.engine = engine
+        self.slots = [SocketSlot(i) for i in SOCKET_IDS]
         self.bridge: TransparentBridge | None = None
         self.last_transparent: int | None = None
         self.overflow: dict[int, bytearray] = {}
@@ -54,12 +59,6 @@ class SocketRuntime:
         self.next_req = 1
         self.broken: set[int] = set()
         self.auto_timers: dict[int, Timer] = {}
-        engine.extensions["sockets"] = self
-        hooks = engine.hooks
-        hooks[Hook.CONTEXT_DOWN].append(lambda: self.release_context(engine.context_going_down))
-        hooks[Hook.POWER_OFF].append(self.release_all)
-        hooks[Hook.URCS_FLUSHED].append(self.resume_where_possible)
-        hooks[Hook.HOST_WRITABLE].append(self.resume_where_possible)
 
     def request_id(self) -> int:
         req = self.next_req
@@ -82,17 +81,17 @@ class SocketRuntime:
             self.bridge = None
         if self.last_transparent == slot.conn_id:
             self.last_transparent = None
-        self.engine.sockets[slot.conn_id] = SocketSlot(slot.conn_id)
+        self.slots[slot.conn_id] = SocketSlot(slot.conn_id)
 
     def release_context(self, cid: int) -> None:
         """QIDEACT: tear down the context's sockets silently (spec A18)."""
-        for slot in list(self.engine.sockets):
+        for slot in list(self.slots):
             if slot.in_use and slot.cid == cid:
                 self.close_on_net(slot, 0)
                 self.free(slot)
 
     def release_all(self) -> None:
-        for slot in list(self.engine.sockets):
+        for slot in list(self.slots):
             if slot.in_use:
                 self.close_on_net(slot, 0)
                 self.free(slot)
@@ -116,7 +115,7 @@ class SocketRuntime:
             self.auto_timers.pop(conn_id, None)
             if self.engine.settings.qicfg.send_auto.get(conn_id) != (cycle, message):
                 return
-            slot = self.engine.sockets[conn_id]
+            slot = self.slots[conn_id]
             if slot.state is SocketState.CONNECTED and not slot.closing_by_host:
                 self.send(slot, message.encode("latin-1"))
             self.schedule_auto_send(conn_id)
@@ -237,7 +236,7 @@ class SocketRuntime:
         m = self.engine
         if not m.host_writable:
             return
-        for slot in m.sockets:
+        for slot in self.slots:
             if not slot.paused:
                 continue
             bridged = self.bridge is not None and self.bridge.conn_id == slot.conn_id
@@ -319,186 +318,158 @@ class SocketRuntime:
         else:
             m.call_later(0.005, lambda: self._recheck_backlog(slot))
 
+    # -- net events ---------------------------------------------------------------------------
 
-ENGINE_INITIALISERS.append(SocketRuntime)
+    def slot_or_none(self, conn_id: int) -> SocketSlot | None:
+        if 0 <= conn_id < len(self.slots):
+            return self.slots[conn_id]
+        return None
 
-
-def runtime(m: ModemEngine) -> SocketRuntime:
-    rt = m.extensions.get("sockets")
-    if isinstance(rt, SocketRuntime):
-        return rt
-    return SocketRuntime(m)
-
-
-# -- net events ---------------------------------------------------------------------------
-
-
-def _slot(m: ModemEngine, conn_id: int) -> SocketSlot | None:
-    if 0 <= conn_id < len(m.sockets):
-        return m.sockets[conn_id]
-    return None
-
-
-@register_net_handler(Opened)
-def on_opened(m: ModemEngine, event: Opened) -> None:
-    rt = runtime(m)
-    slot = _slot(m, event.conn_id)
-    if slot is None or slot.state is not SocketState.OPENING or slot.closing_by_host:
-        return
-    slot.local_port = event.local[1]
-    if event.remote is not None and slot.service in (Service.TCP, Service.UDP):
-        slot.remote_ip, slot.remote_port = event.remote
-    if slot.service is Service.TCP_LISTENER:
-        slot.state = SocketState.LISTENING
-    else:
-        slot.state = SocketState.CONNECTED
-    if rt.pending_open == slot.conn_id:
-        rt.pending_open = None
-        m.take_pending()
-        rt.enter_transparent(slot)
-        return
-    m.urc(f"+QIOPEN: {slot.conn_id},0")
-
-
-@register_net_handler(OpenFailed)
-def on_open_failed(m: ModemEngine, event: OpenFailed) -> None:
-    rt = runtime(m)
-    slot = _slot(m, event.conn_id)
-    if slot is None or slot.state is not SocketState.OPENING or slot.closing_by_host:
-        return
-    rt.free(slot)
-    if rt.pending_open == event.conn_id:
-        rt.pending_open = None
-        m.finish_pending(None, CommandError(event.code))
-        return
-    m.settings.last_qi_error = event.code  # docs/choices.md: async failures are queryable
-    m.urc(f"+QIOPEN: {event.conn_id},{event.code}")
-
-
-@register_net_handler(Received)
-def on_received(m: ModemEngine, event: Received) -> None:
-    slot = _slot(m, event.conn_id)
-    if slot is None or slot.state is not SocketState.CONNECTED or slot.closing_by_host:
-        return
-    runtime(m).deliver(slot, event.data, event.sender)
-
-
-@register_net_handler(PeerClosed)
-def on_peer_closed(m: ModemEngine, event: PeerClosed) -> None:
-    rt = runtime(m)
-    slot = _slot(m, event.conn_id)
-    if (
-        slot is None
-        or slot.closing_by_host
-        or slot.state not in (SocketState.CONNECTED, SocketState.LISTENING)
-    ):
-        return
-    slot.state = SocketState.CLOSING
-    overflow = rt.overflow.pop(slot.conn_id, None)
-    if overflow:
-        slot.rx += overflow
-        slot.rx_total += len(overflow)
-    if rt.bridge is not None and rt.bridge.conn_id == slot.conn_id:
-        rt.carrier_lost(slot)
-        return
-    m.urc(f'+QIURC: "closed",{slot.conn_id}')
-    if m.settings.qicfg.passiveclosed:
-        rt.close_on_net(slot, 0)
-        rt.free(slot)
-
-
-@register_net_handler(Closed)
-def on_closed(m: ModemEngine, event: Closed) -> None:
-    rt = runtime(m)
-    waiting = rt.close_waiters.get(event.conn_id, 0)
-    if waiting <= 1:
-        rt.close_waiters.pop(event.conn_id, None)
-    else:
-        rt.close_waiters[event.conn_id] = waiting - 1
-    slot = _slot(m, event.conn_id)
-    if slot is None or not slot.closing_by_host or waiting > 1:
-        return
-    rt.free(slot)
-    if event.conn_id in rt.closing_async:
-        rt.closing_async.discard(event.conn_id)
-        m.urc(f'+QIURC: "closed",{event.conn_id}')
-    if rt.pending_close == event.conn_id:
-        rt.pending_close = None
-        m.finish_pending(None)
-
-
-@register_net_handler(Incoming)
-def on_incoming(m: ModemEngine, event: Incoming) -> None:
-    rt = runtime(m)
-    listener = _slot(m, event.listener_id)
-    if listener is None or listener.state is not SocketState.LISTENING:
-        m.net.reject(event.token)
-        return
-    if not m.settings.qicfg.tcp_accept:
-        m.net.reject(event.token)
-        return
-    free = next((s for s in reversed(m.sockets) if not s.in_use), None)
-    if free is None:
-        m.net.reject(event.token)
-        m.urc('+QIURC: "incoming full"')
-        return
-    mode = (
-        listener.access_mode
-        if listener.access_mode is not AccessMode.TRANSPARENT
-        else (AccessMode.BUFFER)
-    )
-    slot = SocketSlot(
-        free.conn_id,
-        cid=listener.cid,
-        service=Service.TCP_INCOMING,
-        remote_ip=event.remote[0],
-        remote_port=event.remote[1],
-        local_port=listener.local_port,
-        state=SocketState.CONNECTED,
-        server_id=listener.conn_id,
-        access_mode=mode,
-    )
-    m.sockets[free.conn_id] = slot
-    m.net.accept(event.token, free.conn_id, rt.options())
-    m.urc(
-        f'+QIURC: "incoming",{free.conn_id},{listener.conn_id},'
-        f'"{event.remote[0]}",{event.remote[1]}'
-    )
-
-
-@register_net_handler(AllAcked)
-def on_all_acked(m: ModemEngine, event: AllAcked) -> None:
-    rt = runtime(m)
-    waited = rt.ack_waits.pop(event.req, None)
-    if waited is None:
-        return
-    conn_id, mode = waited
-    if mode in (1, 2):
-        if not event.ok:
-            m.finish_pending(None, CommandError(QiError.SOCKET_CLOSED))
-            m.settings.last_qi_error = QiError.SOCKET_CLOSED
+    def on_opened(self, event: Opened) -> None:
+        m = self.engine
+        slot = self.slot_or_none(event.conn_id)
+        if slot is None or slot.state is not SocketState.OPENING or slot.closing_by_host:
             return
-        ok = FinalKind.SEND_OK.value
-        m.finish_pending(FinalText(ok if mode == 1 else send_ok_with_id(conn_id)))
-    elif event.ok:
-        m.urc(f"+QIURC: {FinalKind.SEND_OK.value if mode == 3 else send_ok_with_id(conn_id)}")
+        slot.local_port = event.local[1]
+        if event.remote is not None and slot.service in (Service.TCP, Service.UDP):
+            slot.remote_ip, slot.remote_port = event.remote
+        if slot.service is Service.TCP_LISTENER:
+            slot.state = SocketState.LISTENING
+        else:
+            slot.state = SocketState.CONNECTED
+        if self.pending_open == slot.conn_id:
+            self.pending_open = None
+            m.take_pending()
+            self.enter_transparent(slot)
+            return
+        m.urc(f"+QIOPEN: {slot.conn_id},0")
 
+    def on_open_failed(self, event: OpenFailed) -> None:
+        m = self.engine
+        slot = self.slot_or_none(event.conn_id)
+        if slot is None or slot.state is not SocketState.OPENING or slot.closing_by_host:
+            return
+        self.free(slot)
+        if self.pending_open == event.conn_id:
+            self.pending_open = None
+            m.finish_pending(None, CommandError(event.code))
+            return
+        m.settings.last_qi_error = event.code  # docs/choices.md: async failures are queryable
+        m.urc(f"+QIOPEN: {event.conn_id},{event.code}")
 
-@register_net_handler(PdpDeactivated)
-def on_pdp_deactivated(m: ModemEngine, event: PdpDeactivated) -> None:
-    """The network dropped a context: one URC, sockets to Closing (spec A19)."""
-    rt = runtime(m)
-    ctx = m.contexts.get(event.cid)
-    if ctx is None or not ctx.active:
-        return
-    for slot in m.sockets:
-        if slot.in_use and slot.cid == event.cid and slot.state is not SocketState.CLOSING:
-            bridged = rt.bridge is not None and rt.bridge.conn_id == slot.conn_id
-            rt.close_on_net(slot, 0)
-            slot.state = SocketState.CLOSING
-            rt.broken.add(slot.conn_id)
-            if bridged:
-                rt.carrier_lost(slot)
-    ctx.active = False
-    ctx.address = ""
-    m.urc(f'+QIURC: "pdpdeact",{event.cid}')
+    def on_received(self, event: Received) -> None:
+        slot = self.slot_or_none(event.conn_id)
+        if slot is None or slot.state is not SocketState.CONNECTED or slot.closing_by_host:
+            return
+        self.deliver(slot, event.data, event.sender)
+
+    def on_peer_closed(self, event: PeerClosed) -> None:
+        m = self.engine
+        slot = self.slot_or_none(event.conn_id)
+        if (
+            slot is None
+            or slot.closing_by_host
+            or slot.state not in (SocketState.CONNECTED, SocketState.LISTENING)
+        ):
+            return
+        slot.state = SocketState.CLOSING
+        overflow = self.overflow.pop(slot.conn_id, None)
+        if overflow:
+            slot.rx += overflow
+            slot.rx_total += len(overflow)
+        if self.bridge is not None and self.bridge.conn_id == slot.conn_id:
+            self.carrier_lost(slot)
+            return
+        m.urc(f'+QIURC: "closed",{slot.conn_id}')
+        if m.settings.qicfg.passiveclosed:
+            self.close_on_net(slot, 0)
+            self.free(slot)
+
+    def on_closed(self, event: Closed) -> None:
+        m = self.engine
+        waiting = self.close_waiters.get(event.conn_id, 0)
+        if waiting <= 1:
+            self.close_waiters.pop(event.conn_id, None)
+        else:
+            self.close_waiters[event.conn_id] = waiting - 1
+        slot = self.slot_or_none(event.conn_id)
+        if slot is None or not slot.closing_by_host or waiting > 1:
+            return
+        self.free(slot)
+        if event.conn_id in self.closing_async:
+            self.closing_async.discard(event.conn_id)
+            m.urc(f'+QIURC: "closed",{event.conn_id}')
+        if self.pending_close == event.conn_id:
+            self.pending_close = None
+            m.finish_pending(None)
+
+    def on_incoming(self, event: Incoming) -> None:
+        m = self.engine
+        listener = self.slot_or_none(event.listener_id)
+        if listener is None or listener.state is not SocketState.LISTENING:
+            m.net.reject(event.token)
+            return
+        if not m.settings.qicfg.tcp_accept:
+            m.net.reject(event.token)
+            return
+        free = next((s for s in reversed(self.slots) if not s.in_use), None)
+        if free is None:
+            m.net.reject(event.token)
+            m.urc('+QIURC: "incoming full"')
+            return
+        mode = (
+            listener.access_mode
+            if listener.access_mode is not AccessMode.TRANSPARENT
+            else (AccessMode.BUFFER)
+        )
+        slot = SocketSlot(
+            free.conn_id,
+            cid=listener.cid,
+            service=Service.TCP_INCOMING,
+            remote_ip=event.remote[0],
+            remote_port=event.remote[1],
+            local_port=listener.local_port,
+            state=SocketState.CONNECTED,
+            server_id=listener.conn_id,
+            access_mode=mode,
+        )
+        self.slots[free.conn_id] = slot
+        m.net.accept(event.token, free.conn_id, self.options())
+        m.urc(
+            f'+QIURC: "incoming",{free.conn_id},{listener.conn_id},'
+            f'"{event.remote[0]}",{event.remote[1]}'
+        )
+
+    def on_all_acked(self, event: AllAcked) -> None:
+        m = self.engine
+        waited = self.ack_waits.pop(event.req, None)
+        if waited is None:
+            return
+        conn_id, mode = waited
+        if mode in (1, 2):
+            if not event.ok:
+                m.finish_pending(None, CommandError(QiError.SOCKET_CLOSED))
+                m.settings.last_qi_error = QiError.SOCKET_CLOSED
+                return
+            ok = FinalKind.SEND_OK.value
+            m.finish_pending(FinalText(ok if mode == 1 else send_ok_with_id(conn_id)))
+        elif event.ok:
+            m.urc(f"+QIURC: {FinalKind.SEND_OK.value if mode == 3 else send_ok_with_id(conn_id)}")
+
+    def on_pdp_deactivated(self, event: PdpDeactivated) -> None:
+        """The network dropped a context: one URC, sockets to Closing (spec A19)."""
+        m = self.engine
+        ctx = m.contexts.get(event.cid)
+        if ctx is None or not ctx.active:
+            return
+        for slot in self.slots:
+            if slot.in_use and slot.cid == event.cid and slot.state is not SocketState.CLOSING:
+                bridged = self.bridge is not None and self.bridge.conn_id == slot.conn_id
+                self.close_on_net(slot, 0)
+                slot.state = SocketState.CLOSING
+                self.broken.add(slot.conn_id)
+                if bridged:
+                    self.carrier_lost(slot)
+        ctx.active = False
+        ctx.address = ""
+        m.urc(f'+QIURC: "pdpdeact",{event.cid}')

@@ -17,6 +17,11 @@ CONTEXT_IDS = range(1, 16)
 SOCKET_IDS = range(12)
 
 
+def zone_suffix(quarters: int) -> str:
+    """The ``±zz`` time zone of CCLK/QLTS/QNTP answers, in quarter hours."""
+    return f"{'-' if quarters < 0 else '+'}{abs(quarters):02d}"
+
+
 def factory_s_registers() -> dict[int, int]:
     return {0: 0, 3: 13, 4: 10, 5: 8, 6: 2, 7: 0, 8: 2, 10: 15}
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.view import ModemView
+
+COMMANDS = Registry()
+"""This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
 EXEC_SET = (Form.EXEC, Form.SET)
 IPR_RATES = (0, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
@@ -21,58 +24,58 @@ def _flag(call: CommandCall, high: int = 1) -> int:
     return Params(call, 1).integer(0, 0, high)
 
 
-@REGISTRY.command("E", kind=Kind.V250, forms=EXEC_SET)
-def echo(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("E", kind=Kind.V250, forms=EXEC_SET)
+def echo(m: ModemView, call: CommandCall) -> Outcome:
     m.settings.echo = bool(_flag(call))
     return None
 
 
-@REGISTRY.command("V", kind=Kind.V250, forms=EXEC_SET)
-def verbose(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("V", kind=Kind.V250, forms=EXEC_SET)
+def verbose(m: ModemView, call: CommandCall) -> Outcome:
     m.settings.verbose = bool(_flag(call))
     return None
 
 
-@REGISTRY.command("Q", kind=Kind.V250, forms=EXEC_SET)
-def quiet(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("Q", kind=Kind.V250, forms=EXEC_SET)
+def quiet(m: ModemView, call: CommandCall) -> Outcome:
     m.settings.quiet = bool(_flag(call))
     return None
 
 
-@REGISTRY.command("X", kind=Kind.V250, forms=EXEC_SET)
-def result_set(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("X", kind=Kind.V250, forms=EXEC_SET)
+def result_set(m: ModemView, call: CommandCall) -> Outcome:
     _flag(call, 4)
     return None
 
 
-@REGISTRY.command("H", "&W", kind=Kind.V250, forms=EXEC_SET)
-def accepted(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("H", "&W", kind=Kind.V250, forms=EXEC_SET)
+def accepted(m: ModemView, call: CommandCall) -> Outcome:
     """``ATH`` (no voice call to hang up) and ``AT&W`` (nothing extra to store)."""
     _flag(call, 1)
     return None
 
 
-@REGISTRY.command("Z", "&F", kind=Kind.V250, forms=EXEC_SET)
-def factory(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("Z", "&F", kind=Kind.V250, forms=EXEC_SET)
+def factory(m: ModemView, call: CommandCall) -> Outcome:
     _flag(call, 0)
     m.reset_settings()
     return None
 
 
-@REGISTRY.command("&D", kind=Kind.V250, forms=EXEC_SET)
-def dtr_mode(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("&D", kind=Kind.V250, forms=EXEC_SET)
+def dtr_mode(m: ModemView, call: CommandCall) -> Outcome:
     m.settings.dtr_mode = _flag(call, 2)
     return None
 
 
-@REGISTRY.command("&C", kind=Kind.V250, forms=EXEC_SET)
-def dcd_mode(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("&C", kind=Kind.V250, forms=EXEC_SET)
+def dcd_mode(m: ModemView, call: CommandCall) -> Outcome:
     m.settings.dcd_mode = _flag(call, 1)
     return None
 
 
-@REGISTRY.command("&V", kind=Kind.V250, forms=(Form.EXEC,))
-def show_settings(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("&V", kind=Kind.V250, forms=(Form.EXEC,))
+def show_settings(m: ModemView, call: CommandCall) -> Outcome:
     s = m.settings
     regs = s.s_registers
     m.info(
@@ -91,8 +94,8 @@ def show_settings(m: ModemEngine, call: CommandCall) -> Outcome:
 
 
 def _s_register(number: int, low: int, high: int) -> None:
-    @REGISTRY.command(f"S{number}", kind=Kind.V250, forms=(Form.READ, Form.SET))
-    def register(m: ModemEngine, call: CommandCall) -> Outcome:
+    @COMMANDS.command(f"S{number}", kind=Kind.V250, forms=(Form.READ, Form.SET))
+    def register(m: ModemView, call: CommandCall) -> Outcome:
         if call.form is Form.READ:
             m.info(f"{m.settings.s_registers[number]:03d}")
             return None
@@ -117,8 +120,8 @@ for _number, _low, _high in (
     _s_register(_number, _low, _high)
 
 
-@REGISTRY.command("+CMEE", kind=Kind.GPP, test="+CMEE: (0-2)")
-def cmee(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+CMEE", kind=Kind.GPP, test="+CMEE: (0-2)")
+def cmee(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(f"+CMEE: {m.settings.cmee}")
     elif call.form is Form.SET:
@@ -128,13 +131,13 @@ def cmee(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+IPR",
     kind=Kind.GPP,
     forms=(Form.TEST, Form.READ, Form.SET),
     test="+IPR: (0,4800,9600,19200,38400,57600,115200,230400,460800,921600)",
 )
-def baud_rate(m: ModemEngine, call: CommandCall) -> Outcome:
+def baud_rate(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(f"+IPR: {m.ipr}")
         return None
@@ -145,8 +148,8 @@ def baud_rate(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+IFC", kind=Kind.GPP, test="+IFC: (0,2),(0,2)")
-def flow_control(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+IFC", kind=Kind.GPP, test="+IFC: (0,2),(0,2)")
+def flow_control(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(f"+IFC: {m.flow_control[0]},{m.flow_control[1]}")
     elif call.form is Form.SET:
@@ -159,13 +162,13 @@ def flow_control(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QURCCFG",
     kind=Kind.GPP,
     forms=(Form.TEST, Form.SET),
     test='+QURCCFG: "urcport",("usbat","usbmodem","uart1")',
 )
-def urc_config(m: ModemEngine, call: CommandCall) -> Outcome:
+def urc_config(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     if p.choice(0, ("urcport",)) and p.given(1):
         m.urc_port = p.choice(1, ("usbat", "usbmodem", "uart1"))
@@ -175,8 +178,8 @@ def urc_config(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+CSCS", kind=Kind.GPP, test='+CSCS: ("GSM","IRA","UCS2")')
-def charset(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+CSCS", kind=Kind.GPP, test='+CSCS: ("GSM","IRA","UCS2")')
+def charset(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(f'+CSCS: "{m.charset}"')
     elif call.form is Form.SET:

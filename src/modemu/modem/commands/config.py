@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, range_text
-from modemu.modem.sockets import runtime
+from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, range_text
 from modemu.modem.state import QiConfig
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.view import ModemView
+
+COMMANDS = Registry()
+"""This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ TEST_LINES = (
     '+QICFG: "TCP/SendMode",(0-4)',
 )
 
-SpecialHandler = Callable[["ModemEngine", Params], None]
+SpecialHandler = Callable[["ModemView", Params], None]
 SPECIAL_KEYS: dict[str, SpecialHandler] = {}
 
 
@@ -87,8 +89,8 @@ def special(name: str) -> Callable[[SpecialHandler], SpecialHandler]:
     return register
 
 
-@REGISTRY.command("+QICFG", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET))
-def qicfg(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+QICFG", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET))
+def qicfg(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         m.info(*TEST_LINES)
         return None
@@ -105,7 +107,7 @@ def qicfg(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-def _int_key(m: ModemEngine, key: IntKey, p: Params) -> None:
+def _int_key(m: ModemView, key: IntKey, p: Params) -> None:
     cfg = m.settings.qicfg
     if len(p) == 1:
         value = getattr(cfg, key.attr)
@@ -119,7 +121,7 @@ def _int_key(m: ModemEngine, key: IntKey, p: Params) -> None:
 
 
 @special("tcp/keepalive")
-def _keepalive(m: ModemEngine, p: Params) -> None:
+def _keepalive(m: ModemView, p: Params) -> None:
     cfg = m.settings.qicfg
     if len(p) == 1:
         enable, idle, interval, probes = cfg.keepalive
@@ -138,7 +140,7 @@ def _keepalive(m: ModemEngine, p: Params) -> None:
 
 
 @special("send/auto")
-def _send_auto(m: ModemEngine, p: Params) -> None:
+def _send_auto(m: ModemView, p: Params) -> None:
     """``send/auto``: a heartbeat payload sent every cycle while the socket is connected.
 
     Emulator choices (docs/choices.md): cycle 0 switches it off; the message is required
@@ -153,16 +155,16 @@ def _send_auto(m: ModemEngine, p: Params) -> None:
     cycle = p.integer(2, 0, 86400)
     if cycle == 0:
         cfg.send_auto.pop(conn_id, None)
-        runtime(m).schedule_auto_send(conn_id)
+        m.sockets.schedule_auto_send(conn_id)
         return
     if cycle < 20 or len(p) != 4:
         raise CommandError()
     cfg.send_auto[conn_id] = (cycle, p.string(3, 1460))
-    runtime(m).schedule_auto_send(conn_id)
+    m.sockets.schedule_auto_send(conn_id)
 
 
 @special("recv/ignore")
-def _recv_ignore(m: ModemEngine, p: Params) -> None:
+def _recv_ignore(m: ModemView, p: Params) -> None:
     """``recv/ignore``: an arriving payload exactly equal to the message is discarded;
     an empty message clears it."""
     cfg = m.settings.qicfg

@@ -7,17 +7,20 @@ from typing import TYPE_CHECKING
 
 from modemu.at.codes import Cme
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, register_setting
+from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
 from modemu.modem.state import CONTEXT_IDS
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.view import ModemView
+
+COMMANDS = Registry()
+"""This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
 LOCATION = ('"1A2B"', '"0C3D4E5"')  # emulator choice: fixed TAC/LAC and cell id (hex strings)
 
 
-@REGISTRY.command("+CPIN", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET))
-def pin(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+CPIN", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET))
+def pin(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         return None
     if m.sim_state == "ABSENT":
@@ -35,17 +38,17 @@ def pin(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-def registration(m: ModemEngine) -> int:
+def registration(m: ModemView) -> int:
     """Current ``<stat>``: the profile's, unless the radio is off or there is no SIM."""
     if m.cfun != 1 or m.sim_state != "READY":
         return 0
     return m.profile.registration
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+CSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST), test="+CSQ: (0-31,99),(0-7,99)"
 )
-def signal(m: ModemEngine, call: CommandCall) -> Outcome:
+def signal(m: ModemView, call: CommandCall) -> Outcome:
     rssi, ber = (m.profile.rssi, m.profile.ber) if m.cfun == 1 else (99, 99)
     m.info(f"+CSQ: {rssi},{ber}")
     return None
@@ -62,7 +65,7 @@ def _status_fields(n: int, stat: int) -> list[str]:
     return fields
 
 
-def report_registration_change(m: ModemEngine, before: int) -> None:
+def report_registration_change(m: ModemView, before: int) -> None:
     """Unsolicited ``+CREG: <stat>`` (and CGREG/CEREG) when ``<stat>`` changed and the
     host enabled reporting with ``n`` 1 or 2 (3GPP TS 27.007)."""
     stat = registration(m)
@@ -75,8 +78,8 @@ def report_registration_change(m: ModemEngine, before: int) -> None:
 
 
 def _registration_command(name: str, setting: str) -> None:
-    @REGISTRY.command(name, kind=Kind.GPP, test=f"{name}: (0-2)")
-    def command(m: ModemEngine, call: CommandCall) -> Outcome:
+    @COMMANDS.command(name, kind=Kind.GPP, test=f"{name}: (0-2)")
+    def command(m: ModemView, call: CommandCall) -> Outcome:
         if call.form is Form.SET:
             setattr(m.settings, setting, Params(call, 1).integer(0, 0, 2))
         elif call.form is Form.READ:
@@ -91,8 +94,8 @@ for _name, _setting in REGISTRATION_COMMANDS:
     _registration_command(_name, _setting)
 
 
-@REGISTRY.command("+COPS", kind=Kind.GPP)
-def operator(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+COPS", kind=Kind.GPP)
+def operator(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         m.info(f'+COPS: (2,"{m.profile.operator}","{m.profile.operator}","46000",7),,(0-4),(0-2)')
     elif call.form is Form.READ:
@@ -108,8 +111,8 @@ def operator(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+CGATT", kind=Kind.GPP, test="+CGATT: (0,1)")
-def attach(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+CGATT", kind=Kind.GPP, test="+CGATT: (0,1)")
+def attach(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(f"+CGATT: {int(m.attached and registration(m) in (1, 5))}")
     elif call.form is Form.SET:
@@ -122,14 +125,14 @@ def attach(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+CGDCONT",
     kind=Kind.GPP,
     test='+CGDCONT: (1-15),"IP",,,(0-2),(0-4),(0-1)\r\n'
     '+CGDCONT: (1-15),"IPV6",,,(0-2),(0-4),(0-1)\r\n'
     '+CGDCONT: (1-15),"IPV4V6",,,(0-2),(0-4),(0-1)',
 )
-def define_context(m: ModemEngine, call: CommandCall) -> Outcome:
+def define_context(m: ModemView, call: CommandCall) -> Outcome:
     pdp_types = {1: "IP", 2: "IPV6", 3: "IPV4V6"}
     if call.form is Form.READ:
         lines = []
@@ -152,8 +155,8 @@ def define_context(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+CGPADDR", kind=Kind.GPP, forms=(Form.EXEC, Form.SET, Form.TEST))
-def addresses(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+CGPADDR", kind=Kind.GPP, forms=(Form.EXEC, Form.SET, Form.TEST))
+def addresses(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         m.info(f"+CGPADDR: ({','.join(str(c) for c in sorted(m.contexts)) or '1'})")
         return None
@@ -170,8 +173,8 @@ def addresses(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QNWINFO", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST))
-def network_info(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+QNWINFO", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST))
+def network_info(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.EXEC:
         if registration(m) in (1, 5):
             m.info('+QNWINFO: "FDD LTE","46000","LTE BAND 3",1650')
@@ -180,10 +183,10 @@ def network_info(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QCSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST), test='+QCSQ: "NOSERVICE","GSM","LTE"'
 )
-def extended_signal(m: ModemEngine, call: CommandCall) -> Outcome:
+def extended_signal(m: ModemView, call: CommandCall) -> Outcome:
     if registration(m) not in (1, 5) or m.profile.rssi == 99:
         m.info('+QCSQ: "NOSERVICE"')
         return None
@@ -193,13 +196,13 @@ def extended_signal(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-register_setting("+CMGF", "cmgf", 0, 1)
+declare_setting(COMMANDS, "+CMGF", "cmgf", 0, 1)
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+CPMS", kind=Kind.GPP, test='+CPMS: ("SM","ME","MT"),("SM","ME","MT"),("SM","ME","MT")'
 )
-def sms_storage(m: ModemEngine, call: CommandCall) -> Outcome:
+def sms_storage(m: ModemView, call: CommandCall) -> Outcome:
     stores = ("SM", "ME", "MT")
     if call.form is Form.READ:
         m.info('+CPMS: "SM",0,50,"SM",0,50,"SM",0,50')
@@ -212,8 +215,8 @@ def sms_storage(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+CNMI", kind=Kind.GPP, test="+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)")
-def sms_indication(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+CNMI", kind=Kind.GPP, test="+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)")
+def sms_indication(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info("+CNMI: " + ",".join(str(v) for v in m.cnmi))
     elif call.form is Form.SET:

@@ -7,23 +7,26 @@ from typing import TYPE_CHECKING
 from modemu.at.codes import QI_ERROR_TEXT, QiError
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.commands.network import registration
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params
+from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
 from modemu.modem.state import MAX_CONTEXTS_ACTIVE
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.view import ModemView
+
+COMMANDS = Registry()
+"""This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
 IPV6_ADDRESS = "0:0:0:0:0:0:0:1"
 """Emulator choice: the host's IPv6 is not modelled; v6 contexts report loopback."""
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QICSGP",
     kind=Kind.TCPIP,
     forms=(Form.TEST, Form.SET),
     test="+QICSGP: (1-15),(1-3),<APN>,<username>,<password>,(0-3),(0,1)",
 )
-def configure_context(m: ModemEngine, call: CommandCall) -> Outcome:
+def configure_context(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 7)
     cid = p.integer(0, 1, 15)
     if len(p) == 1:
@@ -56,7 +59,7 @@ def configure_context(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-def pdp_address_line(m: ModemEngine, cid: int) -> str:
+def pdp_address_line(m: ModemView, cid: int) -> str:
     ctx = m.contexts[cid]
     if ctx.context_type == 1:
         addresses = f'"{ctx.address}"'
@@ -67,10 +70,10 @@ def pdp_address_line(m: ModemEngine, cid: int) -> str:
     return f"+QIACT: {cid},1,{ctx.context_type},{addresses}"
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QIACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.READ, Form.SET), test="+QIACT: (1-15)"
 )
-def activate(m: ModemEngine, call: CommandCall) -> Outcome:
+def activate(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(*(pdp_address_line(m, cid) for cid in sorted(m.contexts) if m.contexts[cid].active))
         return None
@@ -88,15 +91,15 @@ def activate(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-@REGISTRY.command("+QIDEACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIDEACT: (1-15)")
-def deactivate(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+QIDEACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIDEACT: (1-15)")
+def deactivate(m: ModemView, call: CommandCall) -> Outcome:
     cid = Params(call, 1).integer(0, 1, 15)
     m.deactivate_context(cid)
     return None
 
 
-@REGISTRY.command("+QIGETERROR", kind=Kind.V250, forms=(Form.EXEC, Form.TEST))
-def last_error(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+QIGETERROR", kind=Kind.V250, forms=(Form.EXEC, Form.TEST))
+def last_error(m: ModemView, call: CommandCall) -> Outcome:
     """Registered as V.250 kind so that asking does not itself reset the code to 0."""
     if call.form is Form.EXEC:
         code = m.settings.last_qi_error

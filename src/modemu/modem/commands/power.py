@@ -10,16 +10,19 @@ from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.commands.network import registration, report_registration_change
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, register_setting
+from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.view import ModemView
+
+COMMANDS = Registry()
+"""This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
 FUNCTIONALITY = (0, 1, 3, 4, 5)
 
 
-@REGISTRY.command("+CFUN", kind=Kind.GPP, test="+CFUN: (0,1,4),(0-1)")
-def functionality(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+CFUN", kind=Kind.GPP, test="+CFUN: (0,1,4),(0-1)")
+def functionality(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(f"+CFUN: {m.cfun}")
         return None
@@ -41,15 +44,15 @@ def functionality(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-def reboot(m: ModemEngine) -> None:
+def reboot(m: ModemView) -> None:
     m.power_off()
     m.call_later(m.profile.reboot_delay, lambda: m.power_on(m.now))
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QPOWD", kind=Kind.GPP, forms=(Form.EXEC, Form.SET, Form.TEST), test="+QPOWD: (0,1)"
 )
-def power_down(m: ModemEngine, call: CommandCall) -> Outcome:
+def power_down(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.SET:
         Params(call, 1).integer(0, 0, 1)
 
@@ -63,4 +66,4 @@ def power_down(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-register_setting("+QSCLK", "qsclk", 0, 1)
+declare_setting(COMMANDS, "+QSCLK", "qsclk", 0, 1)

@@ -12,20 +12,22 @@ from modemu.at.syntax import CommandCall, Form
 from modemu.modem.dataentry import DataEntry, EntryResult, valid_hex
 from modemu.modem.modes import PortMode, Trigger
 from modemu.modem.registry import (
-    REGISTRY,
     CommandError,
     Kind,
     Outcome,
     Params,
+    Registry,
     Reply,
-    register_setting,
+    declare_setting,
 )
-from modemu.modem.sockets import runtime
 from modemu.modem.state import AccessMode, SocketSlot, SocketState
 from modemu.net.base import Service
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.view import ModemView
+
+COMMANDS = Registry()
+"""This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
 AT_PORT = "uart1"
 """``<AT_port>`` of QISTATE: the emulator is a serial line (spec §5.3)."""
@@ -34,21 +36,21 @@ MAX_READ = 1500
 MAX_SEND = 1460
 
 
-def _slot_for(m: ModemEngine, p: Params, index: int = 0) -> SocketSlot:
-    return m.sockets[p.integer(index, 0, 11)]
+def _slot_for(m: ModemView, p: Params, index: int = 0) -> SocketSlot:
+    return m.sockets.slots[p.integer(index, 0, 11)]
 
 
 # -- QIOPEN ------------------------------------------------------------------------------
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QIOPEN",
     kind=Kind.TCPIP,
     forms=(Form.TEST, Form.SET),
     test='+QIOPEN: (1-15),(0-11),"TCP/UDP/TCP LISTENER/UDP SERVICE",'
     '"<IP_address>/<domain_name>",<remote_port>,<local_port>,(0-2)',
 )
-def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
+def open_socket(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 7, min_count=5)
     cid = p.integer(0, 1, 15)
     conn_id = p.integer(1, 0, 11)
@@ -64,7 +66,7 @@ def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
     if service is Service.UDP_SERVICE and mode is AccessMode.TRANSPARENT:
         raise CommandError(QiError.NOT_SUPPORTED)
     transparent = mode is AccessMode.TRANSPARENT and service is not Service.TCP_LISTENER
-    slot = m.sockets[conn_id]
+    slot = m.sockets.slots[conn_id]
     ctx = m.contexts.get(cid)
     failure = None
     if slot.in_use:
@@ -77,8 +79,8 @@ def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
         m.urc(f"+QIOPEN: {conn_id},{failure}")  # held until after the OK
         return None
     assert ctx is not None
-    rt = runtime(m)
-    m.sockets[conn_id] = SocketSlot(
+    rt = m.sockets
+    m.sockets.slots[conn_id] = SocketSlot(
         conn_id,
         cid=cid,
         service=service,
@@ -90,8 +92,8 @@ def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
         access_mode=mode,
     )
     if service in (Service.TCP_LISTENER, Service.UDP_SERVICE):
-        m.sockets[conn_id].remote_ip = ctx.address
-        m.sockets[conn_id].remote_port = 0
+        m.sockets.slots[conn_id].remote_ip = ctx.address
+        m.sockets.slots[conn_id].remote_port = 0
     dns = [server for server in ctx.dns if server]
     m.net.open(conn_id, service, host, remote_port, local_port, dns, rt.options())
     if transparent:
@@ -103,16 +105,16 @@ def open_socket(m: ModemEngine, call: CommandCall) -> Outcome:
 # -- QICLOSE -----------------------------------------------------------------------------
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QICLOSE", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QICLOSE: (0-11),(0-65535)"
 )
-def close_socket(m: ModemEngine, call: CommandCall) -> Outcome:
+def close_socket(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     slot = _slot_for(m, p)
     timeout = p.integer(1, 0, 65535, default=10)
     if not slot.in_use:
         return None
-    rt = runtime(m)
+    rt = m.sockets
     if slot.closing_by_host:
         raise CommandError(QiError.BUSY)
     slot.closing_by_host = True
@@ -129,7 +131,7 @@ def close_socket(m: ModemEngine, call: CommandCall) -> Outcome:
 # -- QISTATE -----------------------------------------------------------------------------
 
 
-def state_line(m: ModemEngine, slot: SocketSlot) -> str:
+def state_line(m: ModemView, slot: SocketSlot) -> str:
     return (
         f'+QISTATE: {slot.conn_id},"{slot.service.value}","{slot.remote_ip}",'
         f"{slot.remote_port},{slot.local_port},{int(slot.state)},{slot.cid},"
@@ -137,11 +139,11 @@ def state_line(m: ModemEngine, slot: SocketSlot) -> str:
     )
 
 
-@REGISTRY.command("+QISTATE", kind=Kind.TCPIP)
-def socket_state(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+QISTATE", kind=Kind.TCPIP)
+def socket_state(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         return None
-    slots = [s for s in m.sockets if s.in_use]
+    slots = [s for s in m.sockets.slots if s.in_use]
     if call.form is Form.SET:
         p = Params(call, 2, min_count=2)
         query = p.integer(0, 0, 1)
@@ -158,8 +160,8 @@ def socket_state(m: ModemEngine, call: CommandCall) -> Outcome:
 # -- QISEND / QISENDEX --------------------------------------------------------------------
 
 
-def _check_sendable(m: ModemEngine, slot: SocketSlot) -> None:
-    rt = runtime(m)
+def _check_sendable(m: ModemView, slot: SocketSlot) -> None:
+    rt = m.sockets
     if slot.conn_id in rt.broken:
         raise CommandError(QiError.PDP_BROKEN)
     if slot.service is Service.TCP_LISTENER:
@@ -172,10 +174,10 @@ def _check_sendable(m: ModemEngine, slot: SocketSlot) -> None:
         raise CommandError(QiError.NOT_ALLOWED)
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QISEND", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QISEND: (0-11),(0-1460)"
 )
-def send(m: ModemEngine, call: CommandCall) -> Outcome:
+def send(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 4)
     slot = _slot_for(m, p)
     if len(p) == 2 and p.integer(1, 0, MAX_SEND) == 0:
@@ -200,7 +202,7 @@ def _dotted(text: str) -> str:
     return text
 
 
-def _send_query(m: ModemEngine, slot: SocketSlot) -> Outcome:
+def _send_query(m: ModemView, slot: SocketSlot) -> Outcome:
     if not slot.in_use:
         raise CommandError(QiError.NOT_ALLOWED)
     unacked = 0
@@ -214,7 +216,7 @@ def _send_query(m: ModemEngine, slot: SocketSlot) -> Outcome:
 
 
 def _prompt(
-    m: ModemEngine, slot: SocketSlot, length: int | None, dest: tuple[str, int] | None
+    m: ModemView, slot: SocketSlot, length: int | None, dest: tuple[str, int] | None
 ) -> None:
     cfg = m.settings.qicfg
     echo = m.write if m.settings.qisde else None
@@ -233,7 +235,7 @@ def _prompt(
 
 
 def _finish_send(
-    m: ModemEngine, conn_id: int, result: EntryResult, dest: tuple[str, int] | None
+    m: ModemView, conn_id: int, result: EntryResult, dest: tuple[str, int] | None
 ) -> None:
     """Answer the data entry, then leave it, so held URCs come after ``SEND OK``."""
     _answer_send(m, conn_id, result, dest)
@@ -242,9 +244,9 @@ def _finish_send(
 
 
 def _answer_send(
-    m: ModemEngine, conn_id: int, result: EntryResult, dest: tuple[str, int] | None
+    m: ModemView, conn_id: int, result: EntryResult, dest: tuple[str, int] | None
 ) -> None:
-    slot = m.sockets[conn_id]
+    slot = m.sockets.slots[conn_id]
     if result.cancelled:
         m.settings.last_qi_error = QiError.SEND_CANCELLED
         m.result(Result.OK)
@@ -259,12 +261,10 @@ def _answer_send(
         _transmit(m, slot, result.payload, dest)
 
 
-def _transmit(
-    m: ModemEngine, slot: SocketSlot, payload: bytes, dest: tuple[str, int] | None
-) -> None:
+def _transmit(m: ModemView, slot: SocketSlot, payload: bytes, dest: tuple[str, int] | None) -> None:
     """Queue a payload and answer per ``TCP/SendMode`` (spec §6.5, A10)."""
     cfg = m.settings.qicfg
-    rt = runtime(m)
+    rt = m.sockets
     is_tcp = slot.service in (Service.TCP, Service.TCP_INCOMING)
     if is_tcp and m.net.backlog(slot.conn_id) + len(payload) > cfg.send_buffersize:
         m.final_text(FinalKind.SEND_FAIL.value)
@@ -284,10 +284,10 @@ def _transmit(
         m.result(Result.OK)
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QISENDEX", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QISENDEX: (0-11),<hex_string>"
 )
-def send_hex(m: ModemEngine, call: CommandCall) -> Outcome:
+def send_hex(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2, min_count=2)
     slot = _slot_for(m, p)
     text = p.string(1, 512).encode("latin-1")
@@ -303,10 +303,10 @@ def send_hex(m: ModemEngine, call: CommandCall) -> Outcome:
 # -- QIRD --------------------------------------------------------------------------------
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QIRD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIRD: (0-11),(0-1500)"
 )
-def read(m: ModemEngine, call: CommandCall) -> Outcome:
+def read(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     slot = _slot_for(m, p)
     length = p.integer(1, 0, MAX_READ, default=MAX_READ)
@@ -326,11 +326,11 @@ def read(m: ModemEngine, call: CommandCall) -> Outcome:
         _render_read(m, f"+QIRD: {len(data)}", data)
     else:
         m.info("+QIRD: 0")
-    runtime(m).after_read(slot)
+    m.sockets.after_read(slot)
     return None
 
 
-def _read_datagram(m: ModemEngine, slot: SocketSlot, length: int) -> None:
+def _read_datagram(m: ModemView, slot: SocketSlot, length: int) -> None:
     if m.settings.qicfg.udp_readmode:
         data, sender = _read_udp_stream(slot, length)
     else:
@@ -357,7 +357,7 @@ def _read_udp_stream(slot: SocketSlot, length: int) -> tuple[bytes, tuple[str, i
     return bytes(out), sender
 
 
-def _render_read(m: ModemEngine, header: str, data: bytes) -> None:
+def _render_read(m: ModemView, header: str, data: bytes) -> None:
     cfg = m.settings.qicfg
     payload = data.hex().upper().encode() if cfg.dataformat[1] else data
     if cfg.viewmode:
@@ -369,16 +369,16 @@ def _render_read(m: ModemEngine, header: str, data: bytes) -> None:
 # -- QISWTMD, ATO, QISDE -------------------------------------------------------------------
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QISWTMD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QISWTMD: (0-11),(0-2)"
 )
-def switch_mode(m: ModemEngine, call: CommandCall) -> Outcome:
+def switch_mode(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2, min_count=2)
     slot = _slot_for(m, p)
     mode = AccessMode(p.integer(1, 0, 2))
     if not slot.in_use or slot.state is SocketState.OPENING:
         raise CommandError(QiError.NOT_ALLOWED)
-    rt = runtime(m)
+    rt = m.sockets
     if mode is AccessMode.TRANSPARENT:
         if slot.service in (Service.TCP_LISTENER, Service.UDP_SERVICE):
             raise CommandError(QiError.NOT_SUPPORTED)
@@ -395,8 +395,8 @@ def switch_mode(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-def _flush_as_push(m: ModemEngine, slot: SocketSlot) -> None:
-    rt = runtime(m)
+def _flush_as_push(m: ModemView, slot: SocketSlot) -> None:
+    rt = m.sockets
     while slot.datagrams:
         data, sender = slot.datagrams.popleft()
         slot.rx_read += len(data)
@@ -412,14 +412,14 @@ def _flush_as_push(m: ModemEngine, slot: SocketSlot) -> None:
     rt.after_read(slot)
 
 
-@REGISTRY.command("O", kind=Kind.V250, forms=(Form.EXEC, Form.SET))
-def online(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("O", kind=Kind.V250, forms=(Form.EXEC, Form.SET))
+def online(m: ModemView, call: CommandCall) -> Outcome:
     """``ATO``: back to the socket that last left transparent mode (spec §9)."""
     if call.form is Form.SET:
         Params(call, 1).integer(0, 0, 0)
-    rt = runtime(m)
+    rt = m.sockets
     conn_id = rt.last_transparent
-    slot = m.sockets[conn_id] if conn_id is not None else None
+    slot = m.sockets.slots[conn_id] if conn_id is not None else None
     if slot is None or slot.state is not SocketState.CONNECTED or slot.closing_by_host:
         m.result(Result.NO_CARRIER)
         return Reply.NONE
@@ -427,4 +427,4 @@ def online(m: ModemEngine, call: CommandCall) -> Outcome:
     return Reply.NONE
 
 
-register_setting("+QISDE", "qisde", 0, 1, kind=Kind.TCPIP)
+declare_setting(COMMANDS, "+QISDE", "qisde", 0, 1, kind=Kind.TCPIP)

@@ -11,28 +11,28 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import REGISTRY, CommandError, Kind, Outcome, Params, register_setting
+from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
+from modemu.modem.state import zone_suffix
 
 if TYPE_CHECKING:
-    from modemu.modem.engine import ModemEngine
+    from modemu.modem.view import ModemView
+
+COMMANDS = Registry()
+"""This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
 _CCLK = re.compile(r"^(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-])(\d\d)$")
 
 
-def module_utc(m: ModemEngine) -> datetime:
+def module_utc(m: ModemView) -> datetime:
     return datetime.fromtimestamp(m.wall_clock() + m.clock_offset, UTC)
 
 
-def zone_suffix(quarters: int) -> str:
-    return f"{'-' if quarters < 0 else '+'}{abs(quarters):02d}"
-
-
-def local_time(m: ModemEngine) -> datetime:
+def local_time(m: ModemView) -> datetime:
     return module_utc(m) + timedelta(minutes=15 * m.timezone_quarters)
 
 
-@REGISTRY.command("+CCLK", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET))
-def clock(m: ModemEngine, call: CommandCall) -> Outcome:
+@COMMANDS.command("+CCLK", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET))
+def clock(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         stamp = local_time(m).strftime("%y/%m/%d,%H:%M:%S")
         m.info(f'+CCLK: "{stamp}{zone_suffix(m.timezone_quarters)}"')
@@ -56,14 +56,14 @@ def clock(m: ModemEngine, call: CommandCall) -> Outcome:
     return None
 
 
-register_setting("+CTZR", "ctzr", 0, 2)
-register_setting("+CTZU", "ctzu", 0, 1)
+declare_setting(COMMANDS, "+CTZR", "ctzr", 0, 2)
+declare_setting(COMMANDS, "+CTZU", "ctzu", 0, 1)
 
 
-@REGISTRY.command(
+@COMMANDS.command(
     "+QLTS", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST, Form.SET), test="+QLTS: (0-2)"
 )
-def network_time(m: ModemEngine, call: CommandCall) -> Outcome:
+def network_time(m: ModemView, call: CommandCall) -> Outcome:
     """``+QLTS: "yyyy/MM/dd,hh:mm:ss±zz,<dst>"``: UTC for modes 0/1, local for mode 2."""
     mode = Params(call, 1).integer(0, 0, 2) if call.form is Form.SET else 0
     stamp = local_time(m) if mode == 2 else module_utc(m)
