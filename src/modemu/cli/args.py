@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from modemu.modem.nvstore import FileNvStore, MemoryNvStore, NvStore, default_state_dir
-from modemu.modem.profile import SIM_STATES, Profile, load_profile
+from modemu.modem.profile import SIM_STATES, TIMING_MODES, Profile, resolve_profile
 from modemu.net.base import NetConfig
 from modemu.trace import Tracer
 
@@ -59,9 +59,23 @@ _METAVARS = {"timezone_quarters": "QUARTERS", "pdp_address": "IPV4", "manufactur
 def add_profile_args(parser: argparse.ArgumentParser) -> None:
     """``--profile FILE.toml`` plus one flag per identity/network profile field."""
     group = parser.add_argument_group(
-        "module profile", "Start from --profile (or the built-in EC200T) and override fields."
+        "module profile",
+        "Start from --profile (or the built-in EC200T defaults) and override fields.",
     )
-    group.add_argument("--profile", metavar="FILE.toml", type=Path, help="TOML profile to load")
+    group.add_argument(
+        "--profile",
+        metavar="NAME|FILE",
+        help="a shipped variant (`modemu profiles` lists them: ec200t, ec200u, ec21, bg96, "
+        "...) or a TOML profile file, which may `extends` a shipped one",
+    )
+    group.add_argument(
+        "--timing",
+        dest="p_timing",
+        choices=TIMING_MODES,
+        help="fast (default): answer at once; real: take the profile's [timing] seconds for "
+        "QIACT, QIDEACT, QICLOSE, the URCs of QIOPEN/QIDNSGIP/QNTP/QPING and a reboot, "
+        "to exercise a driver's timeouts",
+    )
     for flag, (dest, kind, text) in PROFILE_FLAGS.items():
         metavar = _METAVARS.get(dest, "N" if kind is int else dest.upper())
         group.add_argument(flag, dest=f"p_{dest}", type=kind, metavar=metavar, help=text)
@@ -80,8 +94,9 @@ def add_profile_args(parser: argparse.ArgumentParser) -> None:
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
     """The profile file (if any) with the command-line overrides applied and validated."""
-    base = load_profile(args.profile) if args.profile is not None else Profile()
-    fields = [dest for dest, _kind, _text in PROFILE_FLAGS.values()] + ["sim", "qi_errors_as_cme"]
+    base = resolve_profile(args.profile) if args.profile is not None else Profile()
+    fields = [dest for dest, _kind, _text in PROFILE_FLAGS.values()]
+    fields += ["sim", "qi_errors_as_cme", "timing"]
     overrides = {name: getattr(args, f"p_{name}", None) for name in fields}
     return base.with_overrides(**overrides)
 

@@ -26,6 +26,7 @@ from modemu.cli.args import (
     setup_logging,
     tracer_from_args,
 )
+from modemu.cli.profiles import add_profiles_command
 from modemu.errors import ModemuError
 from modemu.modem.profile import ProfileError
 from modemu.server import VirtualModem, run
@@ -60,7 +61,9 @@ examples:
       print the /dev/pts path only (no symlink)
   modemu serve --tcp 127.0.0.1:0 --trace /tmp/modem.jsonl -v
       pick a free port; log every byte as JSON lines
-  modemu serve --pty /tmp/modem --profile ec200a.toml --imei 869951040000016 --rssi 12
+  modemu serve --pty /tmp/modem --profile bg96 --timing real
+      a BG96 (APP RDY at boot, 16 contexts) that takes as long as a real one
+  modemu serve --pty /tmp/modem --profile my.toml --imei 869951040000016 --rssi 12
       a second module with its own identity and NV file
   modemu serve --tcp :5000 --state-dir none --dns 127.0.0.1 --dns-port 5353
       no NV on disk; resolve names with a local DNS server
@@ -73,6 +76,7 @@ examples:
   modemu serve --pty /tmp/modem          serve a module on a pty, link at /tmp/modem
   modemu serve --tcp 127.0.0.1:5000      serve it on a TCP port (socket://127.0.0.1:5000)
   modemu serve --help                    all options of serve
+  modemu profiles                        the shipped module variants (--profile NAME)
 
 exit status: 0 on a clean stop, 2 on a usage or setup error."""
 
@@ -87,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"modemu {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(commands)
+    add_profiles_command(commands)
     return parser
 
 

@@ -461,7 +461,7 @@ class ModemEngine:
         if call.form not in spec.forms:
             raise UndeclaredFormError()
         if call.form is Form.TEST and spec.test is not None:
-            self.info(spec.test)
+            self.info(spec.test_text(self.profile.contexts) or "")
             return None
         return spec.handler(self, call)
 
@@ -520,15 +520,17 @@ class ModemEngine:
         self.cfun = 1
         self.attached = True
         self.sim_state = self.profile.sim
-        self.urc("RDY")
-        self.urc("+CFUN: 1")
+        for line in self.profile.boot_urcs:
+            self.urc(line)
         if self.sim_state == "READY":
-            for line in ("+CPIN: READY", "+QUSIM: 1", "+QIND: PB DONE", "+QIND: SMS DONE"):
+            for line in self.profile.boot_sim_ready_urcs:
                 self.urc(line)
         elif self.sim_state == "ABSENT":
             self.urc("+CPIN: NOT INSERTED")
         else:
             self.urc(f"+CPIN: {self.sim_state}")
+        for line in self.profile.boot_after_urcs:
+            self.urc(line)
 
     def _load_nv(self) -> None:
         data = self.nv.load()

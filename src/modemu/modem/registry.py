@@ -73,6 +73,10 @@ _H = TypeVar("_H", bound=Handler)
 ALL_FORMS = frozenset(Form)
 
 
+CONTEXTS = "{contexts}"
+"""Placeholder in test texts for the variant's context-id range, e.g. ``(1-15)``."""
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
@@ -80,6 +84,12 @@ class CommandSpec:
     forms: frozenset[Form]
     test: str | None
     handler: Handler
+
+    def test_text(self, contexts: int) -> str | None:
+        """The answer to ``AT+X=?`` for a variant with ``contexts`` PDP contexts."""
+        if self.test is None:
+            return None
+        return self.test.replace(CONTEXTS, range_text(1, contexts))
 
 
 class Registry:

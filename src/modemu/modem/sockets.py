@@ -154,7 +154,9 @@ class SocketRuntime:
         sep = b"," if cfg.viewmode else b"\r\n"
         for start in range(0, len(data), PUSH_CHUNK):
             chunk = data[start : start + PUSH_CHUNK]
-            header = f'+QIURC: "recv",{slot.conn_id},{len(chunk)}'
+            header = f'+QIURC: "recv",{slot.conn_id}'
+            if m.profile.push_recv_length or slot.service is Service.UDP_SERVICE:
+                header += f",{len(chunk)}"
             if slot.service is Service.UDP_SERVICE and sender is not None:
                 header += f',"{sender[0]}",{sender[1]}'
             payload = chunk.hex().upper().encode() if cfg.dataformat[1] else chunk

@@ -13,7 +13,8 @@ from enum import IntEnum
 from modemu.net.base import Address, Service
 
 MAX_CONTEXTS_ACTIVE = 3
-CONTEXT_IDS = range(1, 16)
+CONTEXT_IDS = range(1, 17)
+"""Every context id a variant may have (EC200 family 1-15, EC2x/BG96 1-16)."""
 SOCKET_IDS = range(12)
 
 

@@ -91,13 +91,16 @@ def special(name: str) -> Callable[[SpecialHandler], SpecialHandler]:
 
 @COMMANDS.command("+QICFG", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET))
 def qicfg(m: ModemView, call: CommandCall) -> Outcome:
+    present = {name.lower() for name in m.profile.qicfg_keys}
     if call.form is Form.TEST:
-        m.info(*TEST_LINES)
+        m.info(*(line for line in TEST_LINES if _line_key(line) in present))
         return None
     p = Params(call, 6)
     if not p.args[0].quoted and not p.args[0].text:
         raise CommandError()
     key = p.string(0, 32).lower()
+    if key not in present:  # a key this variant does not have (docs/variants.md)
+        raise CommandError()
     if key in SPECIAL_KEYS:
         SPECIAL_KEYS[key](m, p)
     elif key in INT_KEYS:
@@ -105,6 +108,11 @@ def qicfg(m: ModemView, call: CommandCall) -> Outcome:
     else:
         raise CommandError()
     return None
+
+
+def _line_key(line: str) -> str:
+    """The key of a test-form line: ``+QICFG: "viewmode",(0,1)`` → ``viewmode``."""
+    return line.split('"')[1].lower()
 
 
 def _int_key(m: ModemView, key: IntKey, p: Params) -> None:

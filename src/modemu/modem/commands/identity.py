@@ -49,9 +49,9 @@ def revision(m: ModemView, call: CommandCall) -> Outcome:
 
 @COMMANDS.command("+QGMR", kind=Kind.GPP, forms=EXEC_TEST)
 def full_revision(m: ModemView, call: CommandCall) -> Outcome:
-    """Quectel's long revision: the short one plus a build suffix."""
+    """Quectel's long revision: the short one plus the profile's build suffix."""
     if call.form is Form.EXEC:
-        m.info(f"{m.profile.revision}_01.001.01.001")
+        m.info(m.profile.qgmr)
     return None
 
 

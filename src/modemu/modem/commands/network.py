@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from modemu.at.codes import Cme
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
-from modemu.modem.state import CONTEXT_IDS
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
@@ -128,9 +127,9 @@ def attach(m: ModemView, call: CommandCall) -> Outcome:
 @COMMANDS.command(
     "+CGDCONT",
     kind=Kind.GPP,
-    test='+CGDCONT: (1-15),"IP",,,(0-2),(0-4),(0-1)\r\n'
-    '+CGDCONT: (1-15),"IPV6",,,(0-2),(0-4),(0-1)\r\n'
-    '+CGDCONT: (1-15),"IPV4V6",,,(0-2),(0-4),(0-1)',
+    test='+CGDCONT: {contexts},"IP",,,(0-2),(0-4),(0-1)\r\n'
+    '+CGDCONT: {contexts},"IPV6",,,(0-2),(0-4),(0-1)\r\n'
+    '+CGDCONT: {contexts},"IPV4V6",,,(0-2),(0-4),(0-1)',
 )
 def define_context(m: ModemView, call: CommandCall) -> Outcome:
     pdp_types = {1: "IP", 2: "IPV6", 3: "IPV4V6"}
@@ -145,7 +144,7 @@ def define_context(m: ModemView, call: CommandCall) -> Outcome:
         m.info(*lines)  # one response: only the first line gets the leading CRLF
     elif call.form is Form.SET:
         p = Params(call, 8)
-        ctx = m.context(p.integer(0, 1, 15))
+        ctx = m.context(p.integer(0, 1, m.profile.contexts))
         if p.given(1):
             kind = p.choice(1, ("IP", "IPV6", "IPV4V6"))
             ctx.context_type = {v: k for k, v in pdp_types.items()}[kind]
@@ -161,7 +160,7 @@ def addresses(m: ModemView, call: CommandCall) -> Outcome:
         m.info(f"+CGPADDR: ({','.join(str(c) for c in sorted(m.contexts)) or '1'})")
         return None
     if call.form is Form.SET:
-        cids = [Params(call, 1).integer(0, CONTEXT_IDS[0], CONTEXT_IDS[-1])]
+        cids = [Params(call, 1).integer(0, 1, m.profile.contexts)]
     else:
         cids = sorted(m.contexts) or [1]
     lines = []

@@ -24,11 +24,11 @@ IPV6_ADDRESS = "0:0:0:0:0:0:0:1"
     "+QICSGP",
     kind=Kind.TCPIP,
     forms=(Form.TEST, Form.SET),
-    test="+QICSGP: (1-15),(1-3),<APN>,<username>,<password>,(0-3),(0,1)",
+    test="+QICSGP: {contexts},(1-3),<APN>,<username>,<password>,(0-3),(0,1)",
 )
 def configure_context(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 7)
-    cid = p.integer(0, 1, 15)
+    cid = p.integer(0, 1, m.profile.contexts)
     if len(p) == 1:
         ctx = m.contexts.get(cid)
         if ctx is None:
@@ -71,13 +71,13 @@ def pdp_address_line(m: ModemView, cid: int) -> str:
 
 
 @COMMANDS.command(
-    "+QIACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.READ, Form.SET), test="+QIACT: (1-15)"
+    "+QIACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.READ, Form.SET), test="+QIACT: {contexts}"
 )
 def activate(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
         m.info(*(pdp_address_line(m, cid) for cid in sorted(m.contexts) if m.contexts[cid].active))
         return None
-    cid = Params(call, 1).integer(0, 1, 15)
+    cid = Params(call, 1).integer(0, 1, m.profile.contexts)
     ctx = m.context(cid)
     if ctx.active:
         raise CommandError(QiError.PDP_OPEN_FAILED)
@@ -91,9 +91,11 @@ def activate(m: ModemView, call: CommandCall) -> Outcome:
     return None
 
 
-@COMMANDS.command("+QIDEACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIDEACT: (1-15)")
+@COMMANDS.command(
+    "+QIDEACT", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIDEACT: {contexts}"
+)
 def deactivate(m: ModemView, call: CommandCall) -> Outcome:
-    cid = Params(call, 1).integer(0, 1, 15)
+    cid = Params(call, 1).integer(0, 1, m.profile.contexts)
     m.deactivate_context(cid)
     return None
 

@@ -46,7 +46,7 @@ def functionality(m: ModemView, call: CommandCall) -> Outcome:
 
 def reboot(m: ModemView) -> None:
     m.power_off()
-    m.call_later(m.profile.reboot_delay, lambda: m.power_on(m.now))
+    m.call_later(m.profile.delay("reboot"), lambda: m.power_on(m.now))
 
 
 @COMMANDS.command(

@@ -46,11 +46,11 @@ def _ipv4(text: str) -> str:
     "+QIDNSCFG",
     kind=Kind.TCPIP,
     forms=(Form.TEST, Form.SET),
-    test="+QIDNSCFG: (1-15),<pridnsaddr>,<secdnsaddr>",
+    test="+QIDNSCFG: {contexts},<pridnsaddr>,<secdnsaddr>",
 )
 def dns_config(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 3)
-    ctx = _active_context(m, p.integer(0, 1, 15))
+    ctx = _active_context(m, p.integer(0, 1, m.profile.contexts))
     if ctx is None:
         raise CommandError(QiError.NOT_ALLOWED)
     if len(p) == 1:
@@ -67,11 +67,14 @@ def dns_config(m: ModemView, call: CommandCall) -> Outcome:
 
 
 @COMMANDS.command(
-    "+QIDNSGIP", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIDNSGIP: (1-15),<hostname>"
+    "+QIDNSGIP",
+    kind=Kind.TCPIP,
+    forms=(Form.TEST, Form.SET),
+    test="+QIDNSGIP: {contexts},<hostname>",
 )
 def dns_lookup(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2, min_count=2)
-    cid = p.integer(0, 1, 15)
+    cid = p.integer(0, 1, m.profile.contexts)
     host = p.string(1, 255)
     if not host:
         raise CommandError()
@@ -94,11 +97,11 @@ def dns_lookup(m: ModemView, call: CommandCall) -> Outcome:
     "+QPING",
     kind=Kind.TCPIP,
     forms=(Form.TEST, Form.SET),
-    test="+QPING: (1-15),<host>,(1-255),(1-10)",
+    test="+QPING: {contexts},<host>,(1-255),(1-10)",
 )
 def ping(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 4, min_count=2)
-    cid = p.integer(0, 1, 15)
+    cid = p.integer(0, 1, m.profile.contexts)
     host = p.string(1, 255)
     timeout = p.integer(2, 1, 255, default=4)
     count = p.integer(3, 1, 10, default=4)
@@ -124,7 +127,7 @@ def ping(m: ModemView, call: CommandCall) -> Outcome:
     "+QNTP",
     kind=Kind.TCPIP,
     forms=(Form.TEST, Form.READ, Form.SET),
-    test="+QNTP: (1-15),<server>,(1-65535),(0,1)",
+    test="+QNTP: {contexts},<server>,(1-65535),(0,1)",
 )
 def ntp(m: ModemView, call: CommandCall) -> Outcome:
     svc = m.services
@@ -133,7 +136,7 @@ def ntp(m: ModemView, call: CommandCall) -> Outcome:
             m.info(f'+QNTP: "{svc.ntp_server[0]}",{svc.ntp_server[1]}')
         return None
     p = Params(call, 4, min_count=2)
-    cid = p.integer(0, 1, 15)
+    cid = p.integer(0, 1, m.profile.contexts)
     server = p.string(1, 255)
     port = p.integer(2, 1, 65535, default=123)
     autoset = p.integer(3, 0, 1, default=1)

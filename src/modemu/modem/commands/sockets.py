@@ -47,12 +47,12 @@ def _slot_for(m: ModemView, p: Params, index: int = 0) -> SocketSlot:
     "+QIOPEN",
     kind=Kind.TCPIP,
     forms=(Form.TEST, Form.SET),
-    test='+QIOPEN: (1-15),(0-11),"TCP/UDP/TCP LISTENER/UDP SERVICE",'
+    test='+QIOPEN: {contexts},(0-11),"TCP/UDP/TCP LISTENER/UDP SERVICE",'
     '"<IP_address>/<domain_name>",<remote_port>,<local_port>,(0-2)',
 )
 def open_socket(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 7, min_count=5)
-    cid = p.integer(0, 1, 15)
+    cid = p.integer(0, 1, m.profile.contexts)
     conn_id = p.integer(1, 0, 11)
     service = Service(p.choice(2, SERVICES))
     host = p.string(3, 150)
@@ -148,7 +148,7 @@ def socket_state(m: ModemView, call: CommandCall) -> Outcome:
         p = Params(call, 2, min_count=2)
         query = p.integer(0, 0, 1)
         if query == 0:
-            cid = p.integer(1, 1, 15)
+            cid = p.integer(1, 1, m.profile.contexts)
             slots = [s for s in slots if s.cid == cid]
         else:
             conn_id = p.integer(1, 0, 11)
