@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError
+from modemu.modem.failures import qi_code
 from modemu.modem.state import zone_suffix
 from modemu.net.base import (
     NtpFailed,
@@ -72,7 +73,7 @@ class NetServices:
         if event.req != self.dns_req:
             return
         self.dns_req = None
-        m.urc(f'+QIURC: "dnsgip",{event.code}')
+        m.urc(f'+QIURC: "dnsgip",{qi_code(event.failure)}')
 
     def on_ping_reply(self, event: PingReply) -> None:
         m = self.engine
@@ -108,7 +109,7 @@ class NetServices:
         m = self.engine
         if event.req == self.ping_req:
             self.ping_req = None
-            m.urc(f"+QPING: {event.code}")
+            m.urc(f"+QPING: {qi_code(event.failure)}")
 
     def on_ntp_result(self, event: NtpResult) -> None:
         m = self.engine
@@ -127,4 +128,4 @@ class NetServices:
         m = self.engine
         if event.req == self.ntp_req:
             self.ntp_req = self.ntp_server = None
-            m.urc(f"+QNTP: {event.code}")
+            m.urc(f"+QNTP: {qi_code(event.failure)}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError, Result
 from modemu.at.finals import FinalKind, send_ok_with_id
+from modemu.modem.failures import qi_code
 from modemu.modem.modes import Trigger
 from modemu.modem.registry import CommandError, FinalText
 from modemu.modem.state import SOCKET_IDS, AccessMode, SocketSlot, SocketState
@@ -354,10 +355,10 @@ class SocketRuntime:
         self.free(slot)
         if self.pending_open == event.conn_id:
             self.pending_open = None
-            m.finish_pending(None, CommandError(event.code))
+            m.finish_pending(None, CommandError(qi_code(event.failure)))
             return
-        m.settings.last_qi_error = event.code  # docs/choices.md: async failures are queryable
-        m.urc(f"+QIOPEN: {event.conn_id},{event.code}")
+        m.settings.last_qi_error = qi_code(event.failure)  # docs/choices.md: queryable
+        m.urc(f"+QIOPEN: {event.conn_id},{qi_code(event.failure)}")
 
     def on_received(self, event: Received) -> None:
         slot = self.slot_or_none(event.conn_id)

@@ -18,10 +18,10 @@ Delivery guarantees (what the engine may rely on):
   longer pending (rejected, listener closed) reports ``PeerClosed(conn_id, error=True)``;
   accepting into an id that is open here is an engine error: logged, the client is reset,
   nothing is reported (a ``PeerClosed`` would hit the socket that owns the id).
-* ``open`` on an id that is still open fails with ``OpenFailed(id, 563)``. An id whose
-  ``close`` is still in progress may be reused (``open``/``accept``) at once: the old socket
-  finishes closing on its own and its ``Closed`` still arrives, possibly after the new
-  socket's first events, so the engine must count its ``close`` calls per id.
+* ``open`` on an id that is still open fails with ``OpenFailed(id, NetFailure.ID_IN_USE)``.
+  An id whose ``close`` is still in progress may be reused (``open``/``accept``) at once:
+  the old socket finishes closing on its own and its ``Closed`` still arrives, possibly after
+  the new socket's first events, so the engine must count its ``close`` calls per id.
 * Each ``wait_acked`` gets exactly one ``AllAcked``; each ``ping`` ends with ``PingDone`` or a
   single ``PingFailed``; each ``resolve``/``ntp`` gets exactly one answer.
 * ``pause_reading`` takes effect at once: no ``Received`` (and no ``PeerClosed`` that would
@@ -34,8 +34,8 @@ Delivery guarantees (what the engine may rely on):
   once; :meth:`AsyncioNet.aclose` closes everything as ``close(id, 0)`` does.
 * After :meth:`AsyncioNet.aclose` nothing is delivered at all.
 
-Error codes: DNS failure in ``open``/``ping``/``ntp`` is 565 whatever the cause (the spec's
-"domain name cannot be resolved"); ``resolve`` distinguishes 565 from 569. See
+Failures: a DNS failure in ``open``/``ping``/``ntp`` is ``NAME_NOT_RESOLVED`` whatever the cause
+(the spec's "domain name cannot be resolved"); ``resolve`` tells it from ``NO_ANSWER``. See
 :mod:`modemu.net.dns` for the name rules (IPv4 literals, ``localhost``).
 """
 
@@ -56,6 +56,7 @@ from modemu.net.base import (
     Incoming,
     NetConfig,
     NetEvent,
+    NetFailure,
     NtpFailed,
     NtpResult,
     Opened,
@@ -91,11 +92,6 @@ __all__ = ["DEFAULT_CONFIG", "AsyncioNet"]
 
 log = logging.getLogger(__name__)
 
-DNS_FAILED = 565
-OPERATION_TIMEOUT = 569
-ID_IN_USE = 563
-NOT_SUPPORTED = 555
-UNKNOWN_ERROR = 550
 _ACK_POLL_FIRST = 0.002
 _ACK_POLL_MAX = 0.02
 DEFAULT_CONFIG = NetConfig()
@@ -196,7 +192,7 @@ class AsyncioNet:
     ) -> None:
         if conn_id in self._slots:
             log.warning("open: id %d is still open on the host side", conn_id)
-            self._emit_soon(OpenFailed(conn_id, ID_IN_USE))
+            self._emit_soon(OpenFailed(conn_id, NetFailure.ID_IN_USE))
             return
         slot = _Slot(conn_id, service)
         self._slots[conn_id] = slot
@@ -210,7 +206,7 @@ class AsyncioNet:
             log.info("open %d (%s) failed: %s", slot.conn_id, slot.service.value, exc)
             if self._slots.get(slot.conn_id) is slot:  # else close() took it: stay quiet
                 del self._slots[slot.conn_id]
-                self._emit(OpenFailed(slot.conn_id, exc.code))
+                self._emit(OpenFailed(slot.conn_id, exc.failure))
             return
         if self._slots.get(slot.conn_id) is not slot:
             return  # closed meanwhile; close() shuts the handle down
@@ -247,7 +243,7 @@ class AsyncioNet:
             return local, None
         if slot.service is Service.TCP_LISTENER:
             return await self._open_listener(slot, req.local_port), None
-        raise OpenError(NOT_SUPPORTED, f"{slot.service.value} cannot be opened")
+        raise OpenError(NetFailure.NOT_SUPPORTED, f"{slot.service.value} cannot be opened")
 
     async def _open_listener(self, slot: _Slot, local_port: int) -> Address:
         def factory() -> TcpStream:
@@ -261,7 +257,7 @@ class AsyncioNet:
         try:
             return (await self._lookup(req.host, req.dns_servers)).addresses[0]
         except DnsError as exc:
-            raise OpenError(DNS_FAILED, str(exc)) from exc
+            raise OpenError(NetFailure.NAME_NOT_RESOLVED, str(exc)) from exc
 
     # -- incoming connections ----------------------------------------------------------------
 
@@ -424,7 +420,7 @@ class AsyncioNet:
             answer = await self._lookup(host, dns_servers)
         except DnsError as exc:
             log.info("resolve %r: %s", host, exc)
-            self._emit(ResolveFailed(req, exc.code))
+            self._emit(ResolveFailed(req, exc.failure))
             return
         self._emit(Resolved(req, answer.addresses, answer.ttl))
 
@@ -440,7 +436,7 @@ class AsyncioNet:
             address = (await self._lookup(host, dns_servers)).addresses[0]
         except DnsError as exc:
             log.info("ping %r: %s", host, exc)
-            self._emit(PingFailed(req, DNS_FAILED))
+            self._emit(PingFailed(req, NetFailure.NAME_NOT_RESOLVED))
             return
         reported = 0
 
@@ -456,12 +452,12 @@ class AsyncioNet:
             await ping_sequence(address, max(1, count), max(0.001, timeout), report)
         except IcmpUnavailableError as exc:
             log.error("ping %s: %s", address, exc)
-            self._emit(PingFailed(req, UNKNOWN_ERROR))
+            self._emit(PingFailed(req, NetFailure.UNAVAILABLE))
             return
         except Exception:
             log.exception("ping %s failed", address)
             if not reported:
-                self._emit(PingFailed(req, UNKNOWN_ERROR))
+                self._emit(PingFailed(req, NetFailure.UNEXPECTED))
                 return
         self._emit(PingDone(req))
 
@@ -473,13 +469,13 @@ class AsyncioNet:
             address = (await self._lookup(server, dns_servers)).addresses[0]
         except DnsError as exc:
             log.info("ntp %r: %s", server, exc)
-            self._emit(NtpFailed(req, DNS_FAILED))
+            self._emit(NtpFailed(req, NetFailure.NAME_NOT_RESOLVED))
             return
         try:
             unix_time = await sntp_time(address, port, self._config.ntp_timeout)
         except (NtpTimeoutError, OSError) as exc:
             log.info("ntp %s:%d: %s", address, port, exc)
-            self._emit(NtpFailed(req, OPERATION_TIMEOUT))
+            self._emit(NtpFailed(req, NetFailure.NO_ANSWER))
             return
         self._emit(NtpResult(req, unix_time))
 

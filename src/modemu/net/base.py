@@ -17,17 +17,31 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from modemu.at.params import ServiceType
+
 Address = tuple[str, int]
 
+Service = ServiceType
+"""What kind of socket ``open`` makes: the one ``<service_type>`` enum of :mod:`modemu.at`."""
 
-class Service(Enum):
-    """``<service_type>`` of ``AT+QIOPEN``; the value is the exact AT spelling."""
 
-    TCP = "TCP"
-    UDP = "UDP"
-    TCP_LISTENER = "TCP LISTENER"
-    UDP_SERVICE = "UDP SERVICE"
-    TCP_INCOMING = "TCP INCOMING"
+class NetFailure(Enum):
+    """Why a network operation failed, in the network's own terms.
+
+    The back end says what went wrong; the module alone decides which TCP/IP error code
+    the host sees for it (:data:`modemu.modem.failures.QI_CODES`).
+    """
+
+    ID_IN_USE = "the id is still open on the host side"
+    NOT_SUPPORTED = "the service cannot be opened"
+    SOCKET_CREATE = "no socket could be created"
+    BIND = "the local address could not be bound"
+    LISTEN = "the socket could not listen"
+    CONNECT = "the connection was refused, unreachable or timed out"
+    NAME_NOT_RESOLVED = "the name does not resolve (or is malformed, or an error came back)"
+    NO_ANSWER = "no server answered in time"
+    UNAVAILABLE = "the facility is not available on this host (ICMP not permitted)"
+    UNEXPECTED = "an error the back end did not foresee (logged)"
 
 
 @dataclass(frozen=True)
@@ -55,10 +69,10 @@ class Opened:
 
 @dataclass(frozen=True)
 class OpenFailed:
-    """``open`` failed; ``code`` is a QI error (565 DNS, 566 refused, 556 bind, 569 timeout…)."""
+    """``open`` failed (name not resolved, refused, bind failed, timed out…)."""
 
     conn_id: int
-    code: int
+    failure: NetFailure
 
 
 @dataclass(frozen=True)
@@ -115,8 +129,8 @@ class Resolved:
 @dataclass(frozen=True)
 class ResolveFailed:
     req: int
-    code: int
-    """565 (no such name / bad answer) or 569 (no server answered in time)."""
+    failure: NetFailure
+    """``NAME_NOT_RESOLVED`` (no such name / bad answer) or ``NO_ANSWER`` (no server in time)."""
 
 
 @dataclass(frozen=True)
@@ -137,10 +151,10 @@ class PingTimeout:
 
 @dataclass(frozen=True)
 class PingFailed:
-    """The ping could not start at all (565 DNS, 561 no context, 550 no ICMP permission)."""
+    """The ping could not start at all (name not resolved, no ICMP permission)."""
 
     req: int
-    code: int
+    failure: NetFailure
 
 
 @dataclass(frozen=True)
@@ -158,8 +172,10 @@ class NtpResult:
 
 @dataclass(frozen=True)
 class NtpFailed:
+    """The name did not resolve, or no NTP answer came in time."""
+
     req: int
-    code: int
+    failure: NetFailure
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Name resolution for the module: which servers, which answers, which error code.
+"""Name resolution for the module: which servers, which answers, which failure.
 
 The module queries the DNS servers the host configured with ``AT+QIDNSCFG`` (or the
 network's defaults), so the host's own resolver (``getaddrinfo``, ``/etc/hosts``) is
@@ -7,7 +7,7 @@ deliberately *not* used: dnspython's async resolver is pointed at exactly those 
 Special cases, decided here so every user (open, ping, NTP, DNSGIP) behaves alike:
 
 * an IPv4 literal is returned as is (TTL 0) and never touches DNS; text that looks numeric but
-  is not a valid dotted quad (``"300.1.1.1"``) fails with 565 rather than being sent to DNS;
+  is not a valid dotted quad (``"300.1.1.1"``) fails as not resolved rather than being sent to DNS;
 * ``"localhost"`` (any case, optional trailing dot) is ``127.0.0.1`` (TTL 0) without a query,
   because a DNS server would not know it and a host program on the same machine means the host;
 * server entries that are not IPv4 literals, and ``0.0.0.0`` (a blank ``QIDNSCFG`` secondary),
@@ -29,9 +29,11 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
-DNS_PARSE_FAILED = 565
+from modemu.net.base import NetFailure
+
+NOT_RESOLVED = NetFailure.NAME_NOT_RESOLVED
 """No such name, no A record, a malformed name or an error answer."""
-DNS_TIMEOUT = 569
+NO_ANSWER = NetFailure.NO_ANSWER
 """No server answered in time (or none could be reached at all)."""
 LOCALHOST = "127.0.0.1"
 
@@ -39,11 +41,11 @@ _NUMERIC = re.compile(r"^[0-9.]+$")
 
 
 class DnsError(Exception):
-    """A lookup failed; ``code`` is the module's error number (565 or 569)."""
+    """A lookup failed: the name did not resolve, or no server answered in time."""
 
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
+    def __init__(self, failure: NetFailure, reason: str) -> None:
+        super().__init__(f"{failure.name}: {reason}")
+        self.failure = failure
 
 
 @dataclass(frozen=True)
@@ -85,42 +87,42 @@ def _resolver(servers: Sequence[str], port: int, timeout: float) -> dns.asyncres
         try:
             resolver = dns.asyncresolver.Resolver()
         except dns.exception.DNSException as exc:  # no resolv.conf, or it lists no server
-            raise DnsError(DNS_TIMEOUT, f"no DNS server configured: {exc}") from exc
+            raise DnsError(NO_ANSWER, f"no DNS server configured: {exc}") from exc
     resolver.timeout = timeout
     resolver.lifetime = timeout * max(1, len(resolver.nameservers))
     return resolver
 
 
-def _failure_code(exc: dns.resolver.NoNameservers) -> int:
-    """565 if some server answered (SERVFAIL, REFUSED…), 569 if none produced an answer."""
+def _failure_code(exc: dns.resolver.NoNameservers) -> NetFailure:
+    """Not resolved if some server answered (SERVFAIL, REFUSED…), else no answer."""
     errors = exc.kwargs.get("errors") or []
     answered = any(len(entry) >= 5 and entry[4] is not None for entry in errors)
-    return DNS_PARSE_FAILED if answered else DNS_TIMEOUT
+    return NOT_RESOLVED if answered else NO_ANSWER
 
 
 async def resolve_ipv4(host: str, servers: Sequence[str], port: int, timeout: float) -> DnsAnswer:
-    """Look up the A records of ``host``; raises :class:`DnsError` with the module's code."""
+    """Look up the A records of ``host``; raises :class:`DnsError` saying why not."""
     literal = ipv4_literal(host)
     if literal is not None:
         return DnsAnswer((literal,), 0)
     if _NUMERIC.match(host):
-        raise DnsError(DNS_PARSE_FAILED, f"invalid IPv4 address {host!r}")
+        raise DnsError(NOT_RESOLVED, f"invalid IPv4 address {host!r}")
     if host.rstrip(".").lower() == "localhost":
         return DnsAnswer((LOCALHOST,), 0)
     try:
         name = dns.name.from_text(host)
     except dns.exception.DNSException as exc:
-        raise DnsError(DNS_PARSE_FAILED, f"bad name {host!r}: {exc}") from exc
+        raise DnsError(NOT_RESOLVED, f"bad name {host!r}: {exc}") from exc
     resolver = _resolver(servers, port, timeout)
     try:
         answer = await resolver.resolve(name, dns.rdatatype.A, search=False)
     except dns.exception.Timeout as exc:
-        raise DnsError(DNS_TIMEOUT, f"no DNS answer for {host!r}") from exc
+        raise DnsError(NO_ANSWER, f"no DNS answer for {host!r}") from exc
     except dns.resolver.NoNameservers as exc:
         raise DnsError(_failure_code(exc), f"no usable DNS answer for {host!r}") from exc
     except dns.exception.DNSException as exc:  # NXDOMAIN, NoAnswer, YXDOMAIN…
-        raise DnsError(DNS_PARSE_FAILED, f"{host!r}: {exc}") from exc
+        raise DnsError(NOT_RESOLVED, f"{host!r}: {exc}") from exc
     addresses = tuple(rdata.address for rdata in answer) if answer.rrset else ()
     if not addresses or answer.rrset is None:
-        raise DnsError(DNS_PARSE_FAILED, f"no A record for {host!r}")
+        raise DnsError(NOT_RESOLVED, f"no A record for {host!r}")
     return DnsAnswer(addresses, int(answer.rrset.ttl))

@@ -1,12 +1,12 @@
-"""Creating the host sockets behind ``open``, with the module's error codes.
+"""Creating the host sockets behind ``open``, with the step that failed.
 
 Sockets are made by hand (not by ``create_connection(host, port)``) so that options apply
 before ``connect`` (``TCP_SYNCNT`` only matters then) and so that each failing step maps to
-its own code: creation 554, ``bind`` 556, ``listen`` 557, ``connect`` 566.
+its own :class:`~modemu.net.base.NetFailure`: creation, ``bind``, ``listen``, ``connect``.
 
 Clients with an explicit local port bind ``0.0.0.0:<port>`` with ``SO_REUSEADDR``: a port
 still in TIME_WAIT from the module's previous connection may be reused at once, but a port
-another socket is bound to (or listening on) still fails with 556.
+another socket is bound to (or listening on) still fails to bind.
 """
 
 from __future__ import annotations
@@ -17,34 +17,30 @@ import logging
 import socket
 from collections.abc import Callable, Iterator
 
-from modemu.net.base import Address, SocketOptions
+from modemu.net.base import Address, NetFailure, SocketOptions
 from modemu.net.sockopts import apply_tcp_options
 from modemu.net.tcp import TcpStream
 from modemu.net.udp import UdpEndpoint
 
 log = logging.getLogger(__name__)
 
-SOCKET_CREATE_FAILED = 554
-BIND_FAILED = 556
-LISTEN_FAILED = 557
-CONNECT_FAILED = 566
 LISTEN_BACKLOG = 16
 _ANY = "0.0.0.0"
 
 
 class OpenError(Exception):
-    """Opening failed; ``code`` is the module's error number."""
+    """Opening failed; ``failure`` says at which step."""
 
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
+    def __init__(self, failure: NetFailure, reason: str) -> None:
+        super().__init__(f"{failure.name}: {reason}")
+        self.failure = failure
 
 
 def _new_socket(kind: int) -> socket.socket:
     try:
         sock = socket.socket(socket.AF_INET, kind)
     except OSError as exc:
-        raise OpenError(SOCKET_CREATE_FAILED, str(exc)) from exc
+        raise OpenError(NetFailure.SOCKET_CREATE, str(exc)) from exc
     sock.setblocking(False)
     return sock
 
@@ -67,7 +63,7 @@ def _bind(sock: socket.socket, host: str, port: int, reuse: bool) -> None:
     try:
         sock.bind((host, port))
     except OSError as exc:
-        raise OpenError(BIND_FAILED, f"bind {host}:{port}: {exc}") from exc
+        raise OpenError(NetFailure.BIND, f"bind {host}:{port}: {exc}") from exc
 
 
 def _sockname(sock: socket.socket) -> Address:
@@ -99,7 +95,7 @@ async def open_tcp_client(
         try:
             await asyncio.wait_for(loop.sock_connect(sock, remote), timeout)
         except (OSError, TimeoutError) as exc:
-            raise OpenError(CONNECT_FAILED, f"connect {remote}: {exc!r}") from exc
+            raise OpenError(NetFailure.CONNECT, f"connect {remote}: {exc!r}") from exc
         local = _sockname(sock)
         await loop.create_connection(lambda: stream, sock=sock)
     return local
@@ -114,7 +110,7 @@ async def open_udp_client(endpoint: UdpEndpoint, remote: Address, local_port: in
         try:
             sock.connect(remote)
         except OSError as exc:
-            raise OpenError(CONNECT_FAILED, f"connect {remote}: {exc}") from exc
+            raise OpenError(NetFailure.CONNECT, f"connect {remote}: {exc}") from exc
         local = _sockname(sock)
         await loop.create_datagram_endpoint(lambda: endpoint, sock=sock)
     return local
@@ -140,7 +136,7 @@ async def open_tcp_listener(
         try:
             sock.listen(LISTEN_BACKLOG)
         except OSError as exc:
-            raise OpenError(LISTEN_FAILED, f"listen {host}:{local_port}: {exc}") from exc
+            raise OpenError(NetFailure.LISTEN, f"listen {host}:{local_port}: {exc}") from exc
         local = _sockname(sock)
         server = await loop.create_server(factory, sock=sock, start_serving=False)
     try:

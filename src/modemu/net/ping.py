@@ -8,7 +8,7 @@ set. Should neither give a TTL, :data:`DEFAULT_TTL` is reported.
 
 Permissions: an unprivileged ICMP datagram socket is tried first (allowed when the process's
 group is inside ``net.ipv4.ping_group_range``), then a raw socket (root / ``CAP_NET_RAW``).
-If both are refused the ping fails with 550 and the log says why.
+If both are refused the ping fails as unavailable and the log says why.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from dnslib import QTYPE, RCODE, RR, A, DNSRecord
 from net_testkit import LOOPBACK, echo_handler, open_net, tcp_server
 
 from modemu.net.base import (
+    NetFailure,
     Opened,
     OpenFailed,
     Resolved,
@@ -84,8 +85,8 @@ def test_nxdomain_and_servfail_are_565(net_run):
         async with dns_responder() as (port, _), open_net(dns_port=port) as (net, rec):
             net.resolve(2, "missing.example", [LOOPBACK])
             net.resolve(3, "broken.example", [LOOPBACK])
-            assert (await rec.wait(ResolveFailed, req=2)).code == 565
-            assert (await rec.wait(ResolveFailed, req=3)).code == 565
+            assert (await rec.wait(ResolveFailed, req=2)).failure is NetFailure.NAME_NOT_RESOLVED
+            assert (await rec.wait(ResolveFailed, req=3)).failure is NetFailure.NAME_NOT_RESOLVED
 
     net_run(body)
 
@@ -96,7 +97,7 @@ def test_silent_server_is_569(net_run):
             async with open_net(dns_port=port, dns_timeout=0.3) as (net, rec):
                 started = time.monotonic()
                 net.resolve(4, "two.example", [LOOPBACK])
-                assert (await rec.wait(ResolveFailed, req=4)).code == 569
+                assert (await rec.wait(ResolveFailed, req=4)).failure is NetFailure.NO_ANSWER
                 assert 0.25 <= time.monotonic() - started < 2.0
 
     net_run(body)
@@ -139,8 +140,8 @@ def test_literals_and_localhost_skip_dns(net_run):
             net.resolve(11, "bad..name", [LOOPBACK])
             assert await rec.wait(Resolved, req=8) == Resolved(8, ("192.0.2.7",), 0)
             assert await rec.wait(Resolved, req=9) == Resolved(9, (LOOPBACK,), 0)
-            assert (await rec.wait(ResolveFailed, req=10)).code == 565
-            assert (await rec.wait(ResolveFailed, req=11)).code == 565
+            assert (await rec.wait(ResolveFailed, req=10)).failure is NetFailure.NAME_NOT_RESOLVED
+            assert (await rec.wait(ResolveFailed, req=11)).failure is NetFailure.NAME_NOT_RESOLVED
             assert responder.queries == []
 
     net_run(body)
@@ -156,9 +157,9 @@ def test_open_by_name(net_run):
             net.open(0, Service.TCP, "echo.example", port, 0, [LOOPBACK], SocketOptions())
             assert (await rec.wait(Opened, conn_id=0)).remote == (LOOPBACK, port)
             net.open(1, Service.TCP, "missing.example", port, 0, [LOOPBACK], SocketOptions())
-            assert (await rec.wait(OpenFailed, conn_id=1)).code == 565
+            assert (await rec.wait(OpenFailed, conn_id=1)).failure is NetFailure.NAME_NOT_RESOLVED
             net.open(2, Service.UDP, "missing.example", port, 0, [LOOPBACK], SocketOptions())
-            assert (await rec.wait(OpenFailed, conn_id=2)).code == 565
+            assert (await rec.wait(OpenFailed, conn_id=2)).failure is NetFailure.NAME_NOT_RESOLVED
 
     net_run(body)
 
@@ -168,6 +169,8 @@ def test_open_with_silent_dns_is_565(net_run):
         with silent_dns() as port:
             async with open_net(dns_port=port, dns_timeout=0.2) as (net, rec):
                 net.open(3, Service.TCP, "echo.example", 80, 0, [LOOPBACK], SocketOptions())
-                assert (await rec.wait(OpenFailed, conn_id=3)).code == 565
+                assert (
+                    await rec.wait(OpenFailed, conn_id=3)
+                ).failure is NetFailure.NAME_NOT_RESOLVED
 
     net_run(body)

@@ -11,6 +11,7 @@ from net_testkit import LOOPBACK, open_net
 from modemu.net.base import (
     Closed,
     Incoming,
+    NetFailure,
     Opened,
     OpenFailed,
     PeerClosed,
@@ -150,7 +151,7 @@ def test_listener_port_busy_is_556(net_run):
             async with open_net() as (net, rec):
                 port = taken.getsockname()[1]
                 net.open(2, Service.TCP_LISTENER, "127.0.0.1", 0, port, (), NO_OPTS)
-                assert (await rec.wait(OpenFailed, conn_id=2)).code == 556
+                assert (await rec.wait(OpenFailed, conn_id=2)).failure is NetFailure.BIND
 
     net_run(body)
 

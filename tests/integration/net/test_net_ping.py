@@ -10,7 +10,7 @@ from icmplib.exceptions import SocketPermissionError
 from net_testkit import LOOPBACK, open_net
 
 from modemu.net import ping as ping_module
-from modemu.net.base import PingDone, PingFailed, PingReply, PingTimeout
+from modemu.net.base import NetFailure, PingDone, PingFailed, PingReply, PingTimeout
 
 
 def _icmp_possible() -> str | None:
@@ -57,8 +57,8 @@ def test_ping_dns_failure_is_565_only(net_run):
     async def body():
         async with open_net(dns_timeout=0.2) as (net, rec):
             net.ping(3, "nowhere.example", 1.0, 4, [LOOPBACK])
-            assert (await rec.wait(PingFailed, req=3)).code == 565
-            assert rec.events == [PingFailed(3, 565)]
+            assert (await rec.wait(PingFailed, req=3)).failure is NetFailure.NAME_NOT_RESOLVED
+            assert rec.events == [PingFailed(3, NetFailure.NAME_NOT_RESOLVED)]
 
     net_run(body)
 
@@ -72,8 +72,8 @@ def test_ping_without_icmp_permission_is_550(net_run, monkeypatch, caplog):
     async def body():
         async with open_net() as (net, rec):
             net.ping(4, LOOPBACK, 1.0, 2, [])
-            assert (await rec.wait(PingFailed, req=4)).code == 550
-            assert rec.events == [PingFailed(4, 550)]
+            assert (await rec.wait(PingFailed, req=4)).failure is NetFailure.UNAVAILABLE
+            assert rec.events == [PingFailed(4, NetFailure.UNAVAILABLE)]
 
     net_run(body)
     assert "ping_group_range" in caplog.text

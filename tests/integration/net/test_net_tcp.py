@@ -22,6 +22,7 @@ from net_testkit import (
 from modemu.net.base import (
     AllAcked,
     Closed,
+    NetFailure,
     Opened,
     OpenFailed,
     PeerClosed,
@@ -69,7 +70,7 @@ def test_refused_is_566(net_run):
     async def body():
         async with open_net() as (net, rec):
             open_tcp(net, 2, closed_port())
-            assert (await rec.wait(OpenFailed, conn_id=2)).code == 566
+            assert (await rec.wait(OpenFailed, conn_id=2)).failure is NetFailure.CONNECT
             assert not rec.of(Opened)
             open_tcp(net, 2, closed_port())  # the id is free again after a failure
             assert len(await _wait_n(rec, OpenFailed, 2)) == 2
@@ -104,7 +105,7 @@ def test_local_port_conflict_is_556(net_run):
             busy = taken.getsockname()[1]
             async with tcp_server(echo_handler) as port, open_net() as (net, rec):
                 open_tcp(net, 4, port, local_port=busy)
-                assert (await rec.wait(OpenFailed, conn_id=4)).code == 556
+                assert (await rec.wait(OpenFailed, conn_id=4)).failure is NetFailure.BIND
 
     net_run(body)
 
@@ -115,7 +116,7 @@ def test_busy_id_is_563(net_run):
             open_tcp(net, 5, port)
             await rec.wait(Opened, conn_id=5)
             open_tcp(net, 5, port)
-            assert (await rec.wait(OpenFailed, conn_id=5)).code == 563
+            assert (await rec.wait(OpenFailed, conn_id=5)).failure is NetFailure.ID_IN_USE
 
     net_run(body)
 

@@ -7,7 +7,16 @@ import socket
 
 from net_testkit import LOOPBACK, closed_port, open_net
 
-from modemu.net.base import AllAcked, Closed, Opened, OpenFailed, Received, Service, SocketOptions
+from modemu.net.base import (
+    AllAcked,
+    Closed,
+    NetFailure,
+    Opened,
+    OpenFailed,
+    Received,
+    Service,
+    SocketOptions,
+)
 
 NO_OPTS = SocketOptions()
 
@@ -63,7 +72,7 @@ def test_udp_client_local_port_conflict_is_556(net_run):
         with _peer() as taken:
             async with open_net() as (net, rec):
                 net.open(1, Service.UDP, LOOPBACK, 9, taken.getsockname()[1], (), NO_OPTS)
-                assert (await rec.wait(OpenFailed, conn_id=1)).code == 556
+                assert (await rec.wait(OpenFailed, conn_id=1)).failure is NetFailure.BIND
 
     net_run(body)
 
@@ -102,7 +111,7 @@ def test_udp_service_port_busy_is_556(net_run):
             async with open_net() as (net, rec):
                 port = taken.getsockname()[1]
                 net.open(3, Service.UDP_SERVICE, "127.0.0.1", 0, port, (), NO_OPTS)
-                assert (await rec.wait(OpenFailed, conn_id=3)).code == 556
+                assert (await rec.wait(OpenFailed, conn_id=3)).failure is NetFailure.BIND
 
     net_run(body)
 

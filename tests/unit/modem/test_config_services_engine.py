@@ -12,6 +12,7 @@ import pytest
 from modemu.modem.engine import ModemEngine
 from modemu.modem.profile import Profile
 from modemu.net.base import (
+    NetFailure,
     NtpFailed,
     NtpResult,
     Opened,
@@ -231,7 +232,8 @@ def test_dnsgip_success_and_failure(h: Harness) -> None:
     )
     h.send(b'AT+QIDNSGIP=1,"missing.test"\r')
     req = h.net.calls_to("resolve")[-1][0]
-    assert h.event(ResolveFailed(req, 565)) == b'\r\n+QIURC: "dnsgip",565\r\n'  # type: ignore[arg-type]
+    failed = ResolveFailed(req, NetFailure.NAME_NOT_RESOLVED)
+    assert h.event(failed) == b'\r\n+QIURC: "dnsgip",565\r\n'
 
 
 def test_qidnscfg_needs_an_active_context_and_valid_addresses(h: Harness) -> None:
@@ -262,7 +264,7 @@ def test_ping_without_replies_and_fatal_errors(h: Harness) -> None:
     assert out == b"\r\n+QPING: 569\r\n\r\n+QPING: 569\r\n\r\n+QPING: 0,2,0,2\r\n"
     h.send(b'AT+QPING=1,"nowhere.test"\r')
     req = h.net.calls_to("ping")[-1][0]
-    assert h.event(PingFailed(req, 565)) == b"\r\n+QPING: 565\r\n"  # type: ignore[arg-type]
+    assert h.event(PingFailed(req, NetFailure.NAME_NOT_RESOLVED)) == b"\r\n+QPING: 565\r\n"
     assert h.send(b'AT+QPING=2,"127.0.0.1"\r') == b"\r\nOK\r\n\r\n+QPING: 561\r\n"
 
 
@@ -280,4 +282,4 @@ def test_ntp_sets_the_clock(h: Harness) -> None:
     assert h.send(b"AT+QNTP?\r") == b"\r\nOK\r\n"
     h.send(b'AT+QNTP=1,"127.0.0.1",123,0\r')
     req = h.net.calls_to("ntp")[-1][0]
-    assert h.event(NtpFailed(req, 569)) == b"\r\n+QNTP: 569\r\n"  # type: ignore[arg-type]
+    assert h.event(NtpFailed(req, NetFailure.NO_ANSWER)) == b"\r\n+QNTP: 569\r\n"

@@ -21,6 +21,7 @@ from modemu.net.base import (
     AllAcked,
     Closed,
     Incoming,
+    NetFailure,
     NtpFailed,
     NtpResult,
     Opened,
@@ -268,22 +269,23 @@ conn = st.integers(min_value=0, max_value=11)
 req = st.integers(min_value=0, max_value=4)
 local = st.just(("10.7.157.1", 5000))
 remote = st.just(("1.2.3.4", 80))
+failures = st.sampled_from(list(NetFailure))
 net_events = st.one_of(
     st.builds(Opened, conn, local, st.one_of(st.none(), remote)),
-    st.builds(OpenFailed, conn, st.sampled_from([556, 565, 566, 569])),
+    st.builds(OpenFailed, conn, failures),
     st.builds(Received, conn, st.binary(max_size=3000), st.one_of(st.none(), remote)),
     st.builds(PeerClosed, conn, st.booleans()),
     st.builds(Closed, conn),
     st.builds(Incoming, conn, req, remote, local),
     st.builds(AllAcked, conn, req, st.booleans()),
     st.builds(Resolved, req, st.just(("1.1.1.1", "8.8.8.8")), st.integers(0, 600)),
-    st.builds(ResolveFailed, req, st.sampled_from([564, 565, 569])),
+    st.builds(ResolveFailed, req, failures),
     st.builds(PingReply, req, st.just("1.2.3.4"), st.just(32), st.integers(0, 999), st.just(64)),
     st.builds(PingTimeout, req),
-    st.builds(PingFailed, req, st.sampled_from([550, 561, 565])),
+    st.builds(PingFailed, req, failures),
     st.builds(PingDone, req),
     st.builds(NtpResult, req, st.floats(min_value=0, max_value=4e9)),
-    st.builds(NtpFailed, req, st.sampled_from([565, 569])),
+    st.builds(NtpFailed, req, failures),
     st.builds(PdpDeactivated, st.integers(min_value=1, max_value=15)),
 )
 SOCKET_LINES: list[bytes] = [

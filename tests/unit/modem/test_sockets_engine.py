@@ -16,6 +16,7 @@ from modemu.net.base import (
     Closed,
     Incoming,
     NetEvent,
+    NetFailure,
     Opened,
     OpenFailed,
     PdpDeactivated,
@@ -179,7 +180,7 @@ def test_qiopen_errors_arrive_as_urc(h: Harness) -> None:
         b"\r\nOK\r\n\r\n+QIOPEN: 1,561\r\n"
     )
     assert h.send(b'AT+QIOPEN=1,2,"TCP","nowhere.invalid",80,0,0\r') == b"\r\nOK\r\n"
-    assert h.event(OpenFailed(2, 565)) == b"\r\n+QIOPEN: 2,565\r\n"
+    assert h.event(OpenFailed(2, NetFailure.NAME_NOT_RESOLVED)) == b"\r\n+QIOPEN: 2,565\r\n"
     assert h.send(b"AT+QIGETERROR\r") == b"\r\n+QIGETERROR: 565,dns parse failed\r\n\r\nOK\r\n"
     assert h.send(b"AT+QISTATE=1,2\r") == b"\r\nOK\r\n"
 
@@ -429,7 +430,7 @@ def test_urcs_are_held_in_transparent_mode(h: Harness) -> None:
 
 def test_transparent_open_failure_is_error(h: Harness) -> None:
     assert h.send(b'AT+QIOPEN=1,0,"TCP","127.0.0.1",1,0,2\r') == b""
-    assert h.event(OpenFailed(0, 566)) == b"\r\nERROR\r\n"
+    assert h.event(OpenFailed(0, NetFailure.CONNECT)) == b"\r\nERROR\r\n"
     assert h.send(b"AT+QIGETERROR\r") == (
         b"\r\n+QIGETERROR: 566,socket connect failed\r\n\r\nOK\r\n"
     )
