@@ -21,7 +21,7 @@ from modemu.client.events import (
     TransparentData,
     Urc,
 )
-from modemu.client.protocol import ClientProtocol, PortMode
+from modemu.client.protocol import ClientProtocol, Framing
 from modemu.modem.engine import ModemEngine
 from modemu.modem.profile import Profile
 from modemu.net.base import Closed, Opened, PeerClosed, Received
@@ -131,12 +131,12 @@ def test_push_mode_payloads() -> None:
 def test_transparent_mode_and_no_carrier() -> None:
     pair = Pair(seed=3)
     open_socket(pair, 2)
-    assert pair.client.mode is PortMode.TRANSPARENT
+    assert pair.client.mode is Framing.TRANSPARENT
     events = pair.net_event(Received(0, b"raw\r\nOK\r\n"))
     events += pair.net_event(PeerClosed(0))
     data = b"".join(e.data for e in events if isinstance(e, TransparentData))
     assert data == b"raw\r\nOK\r\n"
     assert events[-1] == NoCarrier()
-    assert pair.client.mode is PortMode.COMMAND
+    assert pair.client.mode is Framing.COMMAND
     pair.engine.receive_data(pair.client.send_command("AT+QICLOSE=0"), pair.now)
     assert responses(pair.net_event(Closed(0)))[0].ok  # the back end confirms the close

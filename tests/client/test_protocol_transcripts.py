@@ -24,7 +24,7 @@ from modemu.client.events import (
     TransparentData,
     Urc,
 )
-from modemu.client.protocol import ClientProtocol, PortMode
+from modemu.client.protocol import ClientProtocol, Framing
 from modemu.errors import LocalProtocolError, RemoteProtocolError
 
 
@@ -466,7 +466,7 @@ def test_no_commands_in_transparent_mode() -> None:
     proto = ClientProtocol()
     proto.send_command("AT+QISWTMD=0,2")
     feed(proto, [b"\r\nCONNECT\r\n"])
-    assert proto.mode is PortMode.TRANSPARENT
+    assert proto.mode is Framing.TRANSPARENT
     assert proto.transparent_id == 0
     with pytest.raises(LocalProtocolError):
         proto.send_command("AT")
@@ -480,7 +480,7 @@ def test_escape_makes_the_socket_buffer_mode() -> None:
     assert proto.access_mode(5) == 2
     proto.send_escape()
     feed(proto, [b"\r\nOK\r\n"])
-    assert proto.mode is PortMode.COMMAND
+    assert proto.mode is Framing.COMMAND
     assert proto.access_mode(5) == 0
 
 

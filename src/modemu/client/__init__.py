@@ -5,7 +5,8 @@ Layers, bottom up: :mod:`~modemu.client.protocol` (sans-IO framing and correlati
 (the same surface, blocking). Ports are pyserial URLs (:mod:`~modemu.client.ports`).
 """
 
-from modemu.client.aio import AccessMode, AsyncModem, PingReply, PingResult
+from modemu.at.params import AccessMode, ServiceType
+from modemu.client.aio import AsyncModem, PingReply, PingResult
 from modemu.client.events import (
     Event,
     FinalKind,
@@ -18,9 +19,10 @@ from modemu.client.events import (
 )
 from modemu.client.listeners import UrcNotifier, UrcSubscription
 from modemu.client.ports import open_port
-from modemu.client.protocol import ClientProtocol, PortMode
+from modemu.client.protocol import ClientProtocol, Framing
 from modemu.client.sockets import AsyncListener, AsyncSocket, Service
 from modemu.client.sync import Listener, Modem, Socket
+from modemu.client.table import SocketTable
 
 __all__ = [
     "AccessMode",
@@ -30,17 +32,19 @@ __all__ = [
     "ClientProtocol",
     "Event",
     "FinalKind",
+    "Framing",
     "Listener",
     "Modem",
     "NoCarrier",
     "PingReply",
     "PingResult",
-    "PortMode",
     "Prompt",
     "PushData",
     "Response",
     "Service",
+    "ServiceType",
     "Socket",
+    "SocketTable",
     "TransparentData",
     "Urc",
     "UrcNotifier",

@@ -5,9 +5,9 @@ on a background event loop for blocking code. Everything that talks to the modul
 through :meth:`AsyncModem.transact`, which holds a lock so exactly one command is on the
 wire, writes the payload when the ``>`` prompt comes, and applies the timeout.
 
-URCs are routed by listeners (:mod:`modemu.client.listeners`): the modem's own router
-(socket data, closes, incoming clients) is registered first, application callbacks and
-``async for`` subscriptions after it.
+URCs are routed by listeners (:mod:`modemu.client.listeners`): the modem's socket table
+(:mod:`modemu.client.table`: socket data, closes, incoming clients) is registered first,
+application callbacks and ``async for`` subscriptions after it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from modemu.at import urc as u
 from modemu.at.codes import CME_ERROR_TEXT, QiError
+from modemu.at.limits import GUARD_TIME
+from modemu.at.params import AccessMode, ServiceType
 from modemu.at.syntax import Arg, format_args, parse_info_line
 from modemu.client.closing import AsyncClosing
 from modemu.client.events import (
@@ -35,8 +38,10 @@ from modemu.client.events import (
 )
 from modemu.client.listeners import UrcCallback, UrcNotifier, UrcSubscription
 from modemu.client.ports import DEFAULT_BAUDRATE, PortReader, open_port
-from modemu.client.protocol import ClientProtocol, PortMode
+from modemu.client.protocol import ClientProtocol, Framing
 from modemu.client.services import (
+    DNS_EVENTS,
+    PING_EVENTS,
     PingReply,
     PingResult,
     dns_answer,
@@ -45,8 +50,9 @@ from modemu.client.services import (
     parse_module_time,
     ping_result,
 )
-from modemu.client.sockets import AsyncListener, AsyncSocket, Service
+from modemu.client.sockets import AsyncListener, AsyncSocket
 from modemu.client.streams import SocketTransport, TransparentTransport, make_streams
+from modemu.client.table import SocketTable
 from modemu.errors import (
     CmeError,
     CommandError,
@@ -71,20 +77,9 @@ ACTIVATE_TIMEOUT = 150.0
 OPEN_TIMEOUT = 150.0
 DNS_TIMEOUT = 60.0
 NTP_TIMEOUT = 125.0
-GUARD_TIME = 1.0
-"""Silence required before and after ``+++`` (spec §9)."""
 _TRANSPARENT_QUIET = 0.05
 """Quiet time after which transparent bytes that look like a marker start are released."""
-SOCKET_IDS = range(12)
 _QI_COMMANDS = ("AT+QI", "AT+QPING", "AT+QNTP")
-
-
-class AccessMode:
-    """``<access_mode>`` of ``AT+QIOPEN``."""
-
-    BUFFER = 0
-    PUSH = 1
-    TRANSPARENT = 2
 
 
 class AsyncModem(AsyncClosing):
@@ -102,9 +97,8 @@ class AsyncModem(AsyncClosing):
         self._lock = asyncio.Lock()
         self._waiter: asyncio.Future[Response] | None = None
         self._payload: bytes | None = None
-        self._sockets: dict[int, AsyncSocket] = {}
-        self._listeners: dict[int, AsyncListener] = {}
-        self._reserved: set[int] = set()
+        self.table = SocketTable()
+        """Which socket object owns each module socket id; receives socket URCs."""
         self._transparent: TransparentTransport | None = None
         self._escape_waiter: asyncio.Future[Response] | None = None
         self._last_write = 0.0
@@ -114,7 +108,7 @@ class AsyncModem(AsyncClosing):
         self._closed = False
         self._qi_error_of: tuple[Response, QiError | int | None] | None = None
         """The last failed TCP/IP command's response and its ``AT+QIGETERROR`` code."""
-        self.urcs.add(self._route_urc)
+        self.urcs.add(self.table.on_urc)
         self._reader = PortReader(port, self._from_thread, self._lost_from_thread)
         self._reader.start()
 
@@ -166,10 +160,7 @@ class AsyncModem(AsyncClosing):
         for future in (self._waiter, self._escape_waiter):
             if future is not None and not future.done():
                 future.set_exception(exc)
-        for sock in list(self._sockets.values()):
-            sock._on_gone()
-        for listener in list(self._listeners.values()):
-            listener._on_gone()
+        self.table.fail_all()
         if self._transparent is not None:
             self._transparent.link_lost()
 
@@ -216,9 +207,7 @@ class AsyncModem(AsyncClosing):
         elif isinstance(event, Urc):
             self.urcs.notify(event)
         elif isinstance(event, PushData):
-            sock = self._sockets.get(event.conn_id)
-            if sock is not None:
-                sock._on_push(event.data, event.remote)
+            self.table.on_push(event)
         elif isinstance(event, TransparentData):
             if self._transparent is not None:
                 self._transparent.feed(event.data)
@@ -267,7 +256,7 @@ class AsyncModem(AsyncClosing):
     async def _exchange(self, line: str, payload: bytes | None, timeout: float | None) -> Response:
         """One command on the wire; the caller holds the lock."""
         self._check_open()
-        if self._proto.mode is PortMode.TRANSPARENT:
+        if self._proto.mode is Framing.TRANSPARENT:
             raise LocalProtocolError("the port is in transparent mode; close that stream")
         waiter: asyncio.Future[Response] = self._loop.create_future()
         self._waiter, self._payload = waiter, payload
@@ -334,45 +323,6 @@ class AsyncModem(AsyncClosing):
     def subscribe(self, predicate: Callable[[Urc], bool] | None = None) -> UrcSubscription:
         """``async for urc in modem.subscribe(): ...`` — every URC matching ``predicate``."""
         return self.urcs.subscribe(predicate)
-
-    def _route_urc(self, urc: Urc) -> None:
-        kind = urc.kind
-        try:
-            if kind == "recv":
-                self._with_socket(urc, AsyncSocket._on_recv_urc)
-            elif kind == "closed":
-                self._with_socket(urc, AsyncSocket._on_peer_closed)
-            elif kind == "incoming" and len(urc.args) >= 5:
-                self._on_incoming(urc)
-            elif kind == "pdpdeact":
-                cid = urc.int_arg(1)
-                for sock in list(self._sockets.values()):
-                    if sock.context_id == cid:
-                        sock._on_peer_closed()
-        except (ValueError, IndexError):
-            log.warning("malformed URC %r", urc.line)
-
-    def _with_socket(self, urc: Urc, action: Callable[[AsyncSocket], None]) -> None:
-        sock = self._sockets.get(urc.int_arg(1))
-        if sock is not None:
-            action(sock)
-
-    def _on_incoming(self, urc: Urc) -> None:
-        new_id, server_id = urc.int_arg(1), urc.int_arg(2)
-        listener = self._listeners.get(server_id)
-        if listener is None:
-            return
-        remote = (urc.args[3].text, urc.int_arg(4))
-        sock = AsyncSocket(
-            self,
-            new_id,
-            Service.TCP_INCOMING,
-            remote,
-            context_id=listener.context_id,
-            local_port=listener.local_port,
-        )
-        self._sockets[new_id] = sock
-        listener._on_incoming(sock)
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -469,10 +419,7 @@ class AsyncModem(AsyncClosing):
     async def deactivate(self, cid: int = 1) -> None:
         """``AT+QIDEACT``; the module releases the context's sockets silently (spec A18)."""
         await self.command(f"AT+QIDEACT={cid}", timeout=40.0)
-        for sock in list(self._sockets.values()):
-            if sock.context_id == cid:
-                sock._on_gone()
-                self.forget_socket(sock.conn_id)
+        self.table.release_context(cid)
 
     # -- configuration -----------------------------------------------------------------
 
@@ -493,32 +440,21 @@ class AsyncModem(AsyncClosing):
 
     def forget_socket(self, conn_id: int) -> None:
         """Release our record of ``conn_id`` (after ``AT+QICLOSE``)."""
-        self._sockets.pop(conn_id, None)
-        self._listeners.pop(conn_id, None)
-        self._reserved.discard(conn_id)
-
-    def _allocate_id(self, avoid: set[int]) -> int:
-        """The lowest id we are not using (the module gives incoming clients the highest)."""
-        used = set(self._sockets) | set(self._listeners) | self._reserved | avoid
-        for conn_id in SOCKET_IDS:
-            if conn_id not in used:
-                return conn_id
-        raise OperationError("open", QiError.SOCKET_CREATE)
+        self.table.release(conn_id)
 
     async def _open(self, request: _OpenRequest, timeout: float) -> int:
         """``AT+QIOPEN`` on a free id; an id the module already uses (563) is skipped."""
         tried: set[int] = set()
         while True:
-            conn_id = self._allocate_id(tried)
-            self._reserved.add(conn_id)
+            conn_id = self.table.allocate(tried)
             try:
                 err = await self._open_id(conn_id, request, timeout)
             except BaseException:
-                self._reserved.discard(conn_id)
+                self.table.release(conn_id)
                 raise
             if err == 0:
                 return conn_id
-            self._reserved.discard(conn_id)
+            self.table.release(conn_id)
             if err != QiError.ID_IN_USE:
                 raise OperationError(f"opening {request.describe()}", err)
             tried.add(conn_id)
@@ -527,13 +463,14 @@ class AsyncModem(AsyncClosing):
         line = request.line(conn_id)
         if request.mode == AccessMode.TRANSPARENT:
             return await self._open_transparent(line, timeout)
-        with self.subscribe(lambda u: u.name == "+QIOPEN" and _first_int(u) == conn_id) as sub:
+        with self.subscribe(lambda urc: _open_result(urc, conn_id) is not None) as sub:
             await self.command(line)
             try:
                 urc = await sub.get(timeout)
             except TimeoutError:
                 raise ModemTimeout(f"no +QIOPEN result for socket {conn_id}") from None
-        return qi_error_from_int(urc.int_arg(1))
+        result = _open_result(urc, conn_id)
+        return qi_error_from_int(result.err if result is not None else QiError.UNKNOWN)
 
     async def _open_transparent(self, line: str, timeout: float) -> QiError | int:
         """Transparent QIOPEN answers ``CONNECT`` or ``ERROR``, never a URC (spec §5.1)."""
@@ -559,7 +496,7 @@ class AsyncModem(AsyncClosing):
         timeout: float = OPEN_TIMEOUT,
     ) -> AsyncSocket:
         """A TCP client socket (buffer mode, or direct push with ``push=True``)."""
-        request = _OpenRequest(Service.TCP, host, port, local_port, _mode(push), cid)
+        request = _OpenRequest(ServiceType.TCP, host, port, local_port, _mode(push), cid)
         return await self._client(request, timeout)
 
     async def udp_socket(
@@ -573,7 +510,7 @@ class AsyncModem(AsyncClosing):
         timeout: float = OPEN_TIMEOUT,
     ) -> AsyncSocket:
         """A connected UDP client socket: ``send``/``recv`` whole datagrams."""
-        request = _OpenRequest(Service.UDP, host, port, local_port, _mode(push), cid)
+        request = _OpenRequest(ServiceType.UDP, host, port, local_port, _mode(push), cid)
         return await self._client(request, timeout)
 
     async def _client(self, request: _OpenRequest, timeout: float) -> AsyncSocket:
@@ -593,10 +530,11 @@ class AsyncModem(AsyncClosing):
         self, local_port: int, *, cid: int = 1, push: bool = False, timeout: float = OPEN_TIMEOUT
     ) -> AsyncSocket:
         """An unconnected UDP endpoint: ``sendto``/``recvfrom`` any peer."""
-        request = _OpenRequest(Service.UDP_SERVICE, "127.0.0.1", 0, local_port, _mode(push), cid)
+        service = ServiceType.UDP_SERVICE
+        request = _OpenRequest(service, "127.0.0.1", 0, local_port, _mode(push), cid)
         conn_id = await self._open(request, timeout)
         sock = AsyncSocket(
-            self, conn_id, Service.UDP_SERVICE, None, context_id=cid, local_port=local_port
+            self, conn_id, ServiceType.UDP_SERVICE, None, context_id=cid, local_port=local_port
         )
         return self._register(sock)
 
@@ -605,17 +543,15 @@ class AsyncModem(AsyncClosing):
     ) -> AsyncListener:
         """A TCP listener on the module; clients arrive through :meth:`AsyncListener.accept`."""
         request = _OpenRequest(
-            Service.TCP_LISTENER, "127.0.0.1", 0, local_port, AccessMode.BUFFER, cid
+            ServiceType.TCP_LISTENER, "127.0.0.1", 0, local_port, AccessMode.BUFFER, cid
         )
         conn_id = await self._open(request, timeout)
         listener = AsyncListener(self, conn_id, local_port, cid)
-        self._listeners[conn_id] = listener
-        self._reserved.discard(conn_id)
+        self.table.add_listener(listener)
         return listener
 
     def _register(self, sock: AsyncSocket) -> AsyncSocket:
-        self._sockets[sock.conn_id] = sock
-        self._reserved.discard(sock.conn_id)
+        self.table.add_socket(sock)
         return sock
 
     async def open_connection(
@@ -635,9 +571,8 @@ class AsyncModem(AsyncClosing):
         closed (``+++``, then ``AT+QICLOSE``) and no other command can run.
         """
         if transparent:
-            request = _OpenRequest(Service.TCP, host, port, 0, AccessMode.TRANSPARENT, cid)
-            conn_id = await self._open(request, timeout)
-            self._reserved.add(conn_id)
+            request = _OpenRequest(ServiceType.TCP, host, port, 0, AccessMode.TRANSPARENT, cid)
+            conn_id = await self._open(request, timeout)  # the id stays reserved until closed
             tt = TransparentTransport(self._loop, self, conn_id, (host, port))
             self._transparent = tt
             return make_streams(self._loop, tt, limit)
@@ -656,7 +591,7 @@ class AsyncModem(AsyncClosing):
     async def leave_transparent(self) -> None:
         """``+++`` with its guard times; afterwards the socket is in buffer mode."""
         self._transparent = None
-        if self._proto.mode is not PortMode.TRANSPARENT:
+        if self._proto.mode is not Framing.TRANSPARENT:
             return
         quiet_for = self._loop.time() - self._last_write
         await asyncio.sleep(max(0.0, GUARD_TIME - quiet_for) + 0.1)
@@ -678,7 +613,7 @@ class AsyncModem(AsyncClosing):
         if is_ip(host):
             return [host]
         async with self._service_locks["dns"]:
-            with self.subscribe(lambda u: u.kind == "dnsgip") as sub:
+            with self.subscribe(lambda urc: isinstance(urc.event, DNS_EVENTS)) as sub:
                 await self.command("AT+QIDNSGIP=" + format_args(cid, host))
                 return await dns_answer(sub, host, self._loop.time() + timeout)
 
@@ -687,7 +622,7 @@ class AsyncModem(AsyncClosing):
     ) -> PingResult:
         """``AT+QPING``: ``count`` echo requests, ``timeout`` seconds each."""
         async with self._service_locks["ping"]:
-            with self.subscribe(lambda u: u.name == "+QPING") as sub:
+            with self.subscribe(lambda urc: isinstance(urc.event, PING_EVENTS)) as sub:
                 await self.command("AT+QPING=" + format_args(cid, host, timeout, count))
                 deadline = self._loop.time() + timeout * count + 10.0
                 return await ping_result(sub, host, deadline)
@@ -697,7 +632,7 @@ class AsyncModem(AsyncClosing):
     ) -> datetime:
         """``AT+QNTP``: set the module clock from ``server``; returns the time it got."""
         async with self._service_locks["ntp"]:
-            with self.subscribe(lambda u: u.name == "+QNTP") as sub:
+            with self.subscribe(lambda urc: isinstance(urc.event, u.NtpResult)) as sub:
                 await self.command("AT+QNTP=" + format_args(cid, server, port))
                 return await ntp_time(sub, server, self._loop.time() + timeout)
 
@@ -711,22 +646,22 @@ class AsyncModem(AsyncClosing):
 class _OpenRequest:
     """The arguments of one ``AT+QIOPEN`` apart from the connect id."""
 
-    service: str
+    service: ServiceType
     host: str
     remote_port: int
     local_port: int
-    mode: int
+    mode: AccessMode
     cid: int
 
     def line(self, conn_id: int) -> str:
-        args = (self.cid, conn_id, self.service, self.host, self.remote_port)
-        return "AT+QIOPEN=" + format_args(*args, self.local_port, self.mode)
+        args = (self.cid, conn_id, self.service.value, self.host, self.remote_port)
+        return "AT+QIOPEN=" + format_args(*args, self.local_port, int(self.mode))
 
     def describe(self) -> str:
-        return f"{self.service} {self.host}:{self.remote_port or self.local_port}"
+        return f"{self.service.value} {self.host}:{self.remote_port or self.local_port}"
 
 
-def _mode(push: bool) -> int:
+def _mode(push: bool) -> AccessMode:
     return AccessMode.PUSH if push else AccessMode.BUFFER
 
 
@@ -736,11 +671,10 @@ def _value(arg: Arg) -> int | str:
     return arg.text
 
 
-def _first_int(urc: Urc) -> int | None:
-    try:
-        return urc.int_arg(0)
-    except (ValueError, IndexError):
-        return None
+def _open_result(urc: Urc, conn_id: int) -> u.OpenResult | None:
+    """``urc`` if it is the ``+QIOPEN`` result for ``conn_id``."""
+    event = urc.event
+    return event if isinstance(event, u.OpenResult) and event.conn_id == conn_id else None
 
 
 def _cme_code(response: Response) -> int | None:

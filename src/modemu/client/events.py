@@ -7,10 +7,11 @@ of transparent-mode data, or an unsolicited ``NO CARRIER``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from modemu.at.finals import FinalKind, final_kind
 from modemu.at.syntax import Arg, parse_info_line
+from modemu.at.urc import UrcEvent
 
 __all__ = ["FinalKind", "final_kind"]  # re-exported: the client's public names
 
@@ -59,12 +60,15 @@ class Urc:
     """An unsolicited result code, e.g. ``+QIURC: "closed",0`` or ``RDY``.
 
     ``name`` is the upper-case prefix (``+QIURC``) or None for bare words; ``args`` are the
-    parsed arguments after the colon.
+    parsed arguments after the colon. ``event`` is the same line as a typed event of the
+    shared vocabulary (:mod:`modemu.at.urc`), or None for a URC it does not know.
     """
 
     line: str
     name: str | None = None
     args: tuple[Arg, ...] = ()
+    event: UrcEvent | None = field(default=None, compare=False)
+    """Derived from ``line``, so it takes no part in equality."""
 
     @property
     def kind(self) -> str | None:

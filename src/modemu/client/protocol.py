@@ -27,9 +27,14 @@ echo (``ATE1``) and data echo (``AT+QISDE=1``) are recognised and dropped when p
 from __future__ import annotations
 
 import binascii
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from modemu.at import urc as u
+from modemu.at.limits import CTRL_Z, ESC, ESCAPE_SEQUENCE
+from modemu.at.params import AccessMode
 from modemu.at.syntax import (
     Arg,
     AtSyntaxError,
@@ -51,11 +56,10 @@ from modemu.client.events import (
 )
 from modemu.errors import LocalProtocolError, RemoteProtocolError
 
-__all__ = ["ESCAPE_SEQUENCE", "ClientProtocol", "PortMode"]
+__all__ = ["ESCAPE_SEQUENCE", "ClientProtocol", "Framing"]
 
-ESCAPE_SEQUENCE = b"+++"
-CTRL_Z = b"\x1a"
-ESC = b"\x1b"
+log = logging.getLogger(__name__)
+
 _NO_CARRIER = b"\r\nNO CARRIER\r\n"
 _OK = b"\r\nOK\r\n"
 _MAX_LINE = 65536
@@ -86,8 +90,10 @@ _ASYNC_RESULT = frozenset({"+QIOPEN", "+QPING", "+QNTP"})
 URC_WORDS = frozenset({"RDY", "POWERED DOWN", "RING"})
 
 
-class PortMode(Enum):
-    """What the module's bytes mean right now."""
+class Framing(Enum):
+    """How the client reads the module's bytes right now: as lines and final results, or
+    as raw transparent payload. (The module's own, finer view of its port is
+    :class:`modemu.modem.modes.PortMode`.)"""
 
     COMMAND = "command"
     TRANSPARENT = "transparent"
@@ -130,19 +136,19 @@ class ClientProtocol:
         self.hex_recv = hex_recv
         """``AT+QICFG="dataformat",x,1``: payloads arrive as hex digits (spec A11)."""
         self._buf = bytearray()
-        self._mode = PortMode.COMMAND
+        self._mode = Framing.COMMAND
         self._pending: _Pending | None = None
         self._payload: _PayloadWait | None = None
         self._escaping = False
         self._held = 0
-        self._access_modes: dict[int, int] = {}
+        self._access_modes: dict[int, AccessMode] = {}
         self._transparent_id: int | None = None
         self._last_transparent_id: int | None = None
 
     # -- state ----------------------------------------------------------------------------
 
     @property
-    def mode(self) -> PortMode:
+    def mode(self) -> Framing:
         return self._mode
 
     @property
@@ -155,19 +161,19 @@ class ClientProtocol:
         """The socket the port is in transparent mode for, if any."""
         return self._transparent_id
 
-    def access_mode(self, conn_id: int) -> int:
-        """The access mode (0 buffer, 1 push, 2 transparent) we believe ``conn_id`` has."""
-        return self._access_modes.get(conn_id, 0)
+    def access_mode(self, conn_id: int) -> AccessMode:
+        """The access mode we believe ``conn_id`` has (buffer unless we saw otherwise)."""
+        return self._access_modes.get(conn_id, AccessMode.BUFFER)
 
-    def set_access_mode(self, conn_id: int, mode: int) -> None:
+    def set_access_mode(self, conn_id: int, mode: AccessMode) -> None:
         """Tell the protocol about a socket it did not see opened (e.g. after a restart)."""
-        self._access_modes[conn_id] = mode
+        self._access_modes[conn_id] = AccessMode(mode)
 
     # -- host → module ----------------------------------------------------------------------
 
     def send_command(self, line: str) -> bytes:
         """Bytes for one command line (``AT…``); the answer arrives as one :class:`Response`."""
-        if self._mode is PortMode.TRANSPARENT:
+        if self._mode is Framing.TRANSPARENT:
             raise LocalProtocolError("the port is in transparent mode; escape with +++ first")
         if self.busy:
             raise LocalProtocolError("a command is already pending")
@@ -184,7 +190,7 @@ class ClientProtocol:
         if pending is None or not pending.prompted or pending.data_echo is not None:
             raise LocalProtocolError("no '>' prompt is waiting for data")
         pending.data_echo = payload if self.data_echo else b""
-        return payload + CTRL_Z if terminate else payload
+        return payload + bytes([CTRL_Z]) if terminate else payload
 
     def cancel_data(self) -> bytes:
         """ESC: abandon a variable-length data entry (the module answers ``OK``, spec A8)."""
@@ -192,18 +198,18 @@ class ClientProtocol:
         if pending is None or not pending.prompted:
             raise LocalProtocolError("no '>' prompt is waiting for data")
         pending.data_echo = b""
-        return ESC
+        return bytes([ESC])
 
     def send_transparent(self, data: bytes) -> bytes:
         """Payload bytes in transparent mode: sent as they are."""
-        if self._mode is not PortMode.TRANSPARENT:
+        if self._mode is not Framing.TRANSPARENT:
             raise LocalProtocolError("the port is not in transparent mode")
         return data
 
     def send_escape(self) -> bytes:
         """``+++``; the caller keeps 1 s of silence before and after (spec §9). The
         module's ``OK`` arrives as a :class:`Response` for the command ``+++``."""
-        if self._mode is not PortMode.TRANSPARENT:
+        if self._mode is not Framing.TRANSPARENT:
             raise LocalProtocolError("the port is not in transparent mode")
         self._escaping = True
         return ESCAPE_SEQUENCE
@@ -221,7 +227,7 @@ class ClientProtocol:
     def next_event(self) -> Event | None:
         """The next complete event, or None when more bytes are needed."""
         while True:
-            if self._mode is PortMode.TRANSPARENT:
+            if self._mode is Framing.TRANSPARENT:
                 return self._transparent_event()
             progressed, event = self._command_step()
             if event is not None or not progressed:
@@ -230,7 +236,7 @@ class ClientProtocol:
     def flush_transparent(self) -> TransparentData | None:
         """Release transparent bytes held back because they looked like the start of
         ``NO CARRIER``/``OK``; the adapter calls this after a short quiet period."""
-        if self._mode is not PortMode.TRANSPARENT or not self._held:
+        if self._mode is not Framing.TRANSPARENT or not self._held:
             return None
         data = bytes(self._buf)
         self._buf.clear()
@@ -349,39 +355,31 @@ class ClientProtocol:
         return not (call.form is Form.SET and name in _ASYNC_RESULT)
 
     def _urc(self, line: str, parsed: tuple[str, tuple[Arg, ...]] | None) -> Event | None:
-        if parsed is None:
-            return Urc(line)
-        name, args = parsed
-        urc = Urc(line, name, args)
-        if urc.kind == "recv":
-            wait = self._push_payload(urc)
+        name, args = parsed if parsed is not None else (None, ())
+        event = _urc_event(line, name, args)
+        urc = Urc(line, name, args, event)
+        if isinstance(event, u.Recv):
+            wait = self._push_payload(event)
             if wait is not None:
                 self._payload = wait
                 return None
-        elif urc.kind == "incoming" and len(urc.args) >= 3:
-            self._inherit_mode(urc)
+        elif isinstance(event, u.Incoming):
+            self._inherit_mode(event)
         return urc
 
-    def _push_payload(self, urc: Urc) -> _PayloadWait | None:
+    def _push_payload(self, recv: u.Recv) -> _PayloadWait | None:
         """A payload follows ``"recv",id,len`` on push sockets and on UDP SERVICE forms."""
-        try:
-            conn_id = urc.int_arg(1)
-            count = urc.int_arg(2) if len(urc.args) >= 3 else 0
-            remote = (urc.args[3].text, urc.int_arg(4)) if len(urc.args) >= 5 else None
-        except (ValueError, IndexError):
-            raise RemoteProtocolError(f"malformed recv URC {urc.line!r}") from None
-        if count <= 0 or (remote is None and self.access_mode(conn_id) != 1):
+        count = recv.length or 0
+        pushed = recv.remote is not None or self.access_mode(recv.conn_id) is AccessMode.PUSH
+        if count <= 0 or not pushed:
             return None
-        return _PayloadWait(count, conn_id, remote)
+        return _PayloadWait(count, recv.conn_id, recv.remote)
 
-    def _inherit_mode(self, urc: Urc) -> None:
-        """An accepted client gets its listener's mode when that is 0 or 1 (spec A7)."""
-        try:
-            new_id, server_id = urc.int_arg(1), urc.int_arg(2)
-        except ValueError:
-            return
-        mode = self.access_mode(server_id)
-        self._access_modes[new_id] = mode if mode in (0, 1) else 0
+    def _inherit_mode(self, incoming: u.Incoming) -> None:
+        """An accepted client gets its listener's mode when that is buffer or push (A7)."""
+        mode = self.access_mode(incoming.server_id)
+        inherited = mode if mode is not AccessMode.TRANSPARENT else AccessMode.BUFFER
+        self._access_modes[incoming.conn_id] = inherited
 
     def _finish(self, pending: _Pending, line: str, kind: FinalKind) -> Response:
         self._pending = None
@@ -393,34 +391,52 @@ class ClientProtocol:
         """Track socket access modes and transparent mode from successful commands."""
         if call is None:
             return
-        args = [a.text for a in call.args]
-        if call.name == "+QIOPEN" and call.form is Form.SET and len(args) >= 2:
-            mode = _int_or(args[6], 0) if len(args) >= 7 else 0
-            self._access_modes[_int_or(args[1], -1)] = mode
-            if kind is FinalKind.CONNECT:
-                self._enter_transparent(_int_or(args[1], -1))
-        elif call.name == "+QISWTMD" and call.form is Form.SET and len(args) >= 2:
-            conn_id = _int_or(args[0], -1)
-            self._access_modes[conn_id] = _int_or(args[1], 0)
-            if kind is FinalKind.CONNECT:
-                self._enter_transparent(conn_id)
-        elif call.name == "O" and kind is FinalKind.CONNECT:
-            self._enter_transparent(self._last_transparent_id)
-        elif call.name == "+QICLOSE" and call.form is Form.SET and args:
-            self._access_modes.pop(_int_or(args[0], -1), None)
+        effect = _EFFECTS.get(call.name)
+        if effect is not None:
+            effect(self, call, kind)
         elif kind is FinalKind.CONNECT:
             self._enter_transparent(None)
 
+    def _after_open(self, call: CommandCall, kind: FinalKind) -> None:
+        """``AT+QIOPEN=<cid>,<id>,…[,<access_mode>]``: the socket has that mode."""
+        args = [a.text for a in call.args]
+        if call.form is not Form.SET or len(args) < 2:
+            return
+        conn_id = _int_or(args[1], -1)
+        self._access_modes[conn_id] = _access_mode(args[6] if len(args) >= 7 else "")
+        if kind is FinalKind.CONNECT:
+            self._enter_transparent(conn_id)
+
+    def _after_switch(self, call: CommandCall, kind: FinalKind) -> None:
+        """``AT+QISWTMD=<id>,<access_mode>``."""
+        args = [a.text for a in call.args]
+        if call.form is not Form.SET or len(args) < 2:
+            return
+        conn_id = _int_or(args[0], -1)
+        self._access_modes[conn_id] = _access_mode(args[1])
+        if kind is FinalKind.CONNECT:
+            self._enter_transparent(conn_id)
+
+    def _after_online(self, call: CommandCall, kind: FinalKind) -> None:
+        """``ATO``: back into transparent mode on the socket it was left for."""
+        if kind is FinalKind.CONNECT:
+            self._enter_transparent(self._last_transparent_id)
+
+    def _after_close(self, call: CommandCall, kind: FinalKind) -> None:
+        """``AT+QICLOSE=<id>``: the id forgets its mode."""
+        if call.form is Form.SET and call.args:
+            self._access_modes.pop(_int_or(call.args[0].text, -1), None)
+
     def _enter_transparent(self, conn_id: int | None) -> None:
-        self._mode = PortMode.TRANSPARENT
+        self._mode = Framing.TRANSPARENT
         self._transparent_id = conn_id
         self._last_transparent_id = conn_id
         self._held = 0
 
     def _leave_transparent(self) -> None:
-        self._mode = PortMode.COMMAND
+        self._mode = Framing.COMMAND
         if self._transparent_id is not None:
-            self._access_modes[self._transparent_id] = 0
+            self._access_modes[self._transparent_id] = AccessMode.BUFFER
         self._transparent_id = None
         self._escaping = False
         self._held = 0
@@ -496,6 +512,35 @@ def _qird_payload(args: tuple[Arg, ...]) -> _PayloadWait | None:
     if count == 0 or (len(args) > 1 and not args[1].quoted):
         return None
     return _PayloadWait(count)
+
+
+_EFFECTS: dict[str, Callable[[ClientProtocol, CommandCall, FinalKind], None]] = {
+    "+QIOPEN": ClientProtocol._after_open,
+    "+QISWTMD": ClientProtocol._after_switch,
+    "O": ClientProtocol._after_online,
+    "+QICLOSE": ClientProtocol._after_close,
+}
+"""What a successful command does to the protocol's view of sockets and the port; any
+other command answering ``CONNECT`` enters transparent mode for an unknown socket."""
+
+
+def _urc_event(line: str, name: str | None, args: tuple[Arg, ...]) -> u.UrcEvent | None:
+    """``line`` as a shared URC event; a malformed ``recv`` cannot be framed past."""
+    try:
+        return u.parse_urc(line)
+    except u.UrcSyntaxError:
+        if name == u.QIURC and args and args[0].text == "recv":
+            raise RemoteProtocolError(f"malformed recv URC {line!r}") from None
+        log.warning("malformed URC %r", line)
+        return None
+
+
+def _access_mode(text: str) -> AccessMode:
+    """An ``<access_mode>`` argument; omitted or unknown reads as buffer mode."""
+    try:
+        return AccessMode(int(text))
+    except ValueError:
+        return AccessMode.BUFFER
 
 
 def _int_or(text: str, default: int) -> int:

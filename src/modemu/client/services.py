@@ -12,12 +12,15 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from modemu.at import urc as u
 from modemu.at.codes import QiError
 from modemu.client.events import Urc
 from modemu.client.listeners import UrcSubscription
 from modemu.errors import ModemTimeout, OperationError, qi_error_from_int
 
 __all__ = [
+    "DNS_EVENTS",
+    "PING_EVENTS",
     "PingReply",
     "PingResult",
     "dns_answer",
@@ -27,6 +30,12 @@ __all__ = [
     "parse_module_time",
     "ping_result",
 ]
+
+
+DNS_EVENTS = (u.DnsResult, u.DnsAddress)
+"""The URC events of an ``AT+QIDNSGIP`` answer."""
+PING_EVENTS = (u.PingError, u.PingEcho, u.PingSummary)
+"""The URC events of an ``AT+QPING`` run."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +73,17 @@ async def next_urc(sub: UrcSubscription, deadline: float, what: str) -> Urc:
 async def dns_answer(sub: UrcSubscription, host: str, deadline: float) -> list[str]:
     """``"dnsgip",<err>,<count>,<ttl>`` then ``count`` lines ``"dnsgip","<ip>"`` (§10.4)."""
     what = f"DNS answer for {host}"
-    head = await next_urc(sub, deadline, what)
-    err = int(head.args[1].text)
-    if err != 0:
-        raise OperationError(f"resolving {host}", qi_error_from_int(err))
-    count = int(head.args[2].text) if len(head.args) > 2 else 0
-    return [(await next_urc(sub, deadline, what)).args[1].text for _ in range(count)]
+    head = (await next_urc(sub, deadline, what)).event
+    if not isinstance(head, u.DnsResult):
+        raise OperationError(f"resolving {host}", QiError.UNKNOWN)  # an address before a head
+    if head.err != 0:
+        raise OperationError(f"resolving {host}", qi_error_from_int(head.err))
+    addresses: list[str] = []
+    while len(addresses) < (head.count or 0):
+        event = (await next_urc(sub, deadline, what)).event
+        if isinstance(event, u.DnsAddress):
+            addresses.append(event.address)
+    return addresses
 
 
 async def ping_result(sub: UrcSubscription, host: str, deadline: float) -> PingResult:
@@ -79,28 +93,35 @@ async def ping_result(sub: UrcSubscription, host: str, deadline: float) -> PingR
     """
     replies: list[PingReply | None] = []
     while True:
-        urc = await next_urc(sub, deadline, f"ping of {host}")
-        values = [arg.text for arg in urc.args]
-        code = int(values[0])
-        if len(values) == 1 and code != QiError.TIMEOUT:
-            raise OperationError(f"ping of {host}", qi_error_from_int(code))
-        if len(values) == 1:
-            replies.append(None)
-        elif len(values) == 5 and urc.args[1].quoted:
-            replies.append(PingReply(values[1], *map(int, values[2:5])))
-        else:
-            numbers = [int(v) for v in values[1:]]
-            stats = numbers[3:6] if len(numbers) >= 6 else [None, None, None]
-            return PingResult(tuple(replies), numbers[0], numbers[1], numbers[2], *stats)
+        event = (await next_urc(sub, deadline, f"ping of {host}")).event
+        match event:
+            case u.PingError(err=QiError.TIMEOUT):
+                replies.append(None)
+            case u.PingError(err=err):
+                raise OperationError(f"ping of {host}", qi_error_from_int(err))
+            case u.PingEcho(address=address, size=size, time_ms=time_ms, ttl=ttl):
+                replies.append(PingReply(address, size, time_ms, ttl))
+            case u.PingSummary() as summary:
+                return PingResult(
+                    tuple(replies),
+                    summary.sent,
+                    summary.received,
+                    summary.lost,
+                    summary.min_ms,
+                    summary.max_ms,
+                    summary.avg_ms,
+                )
+            case _:
+                pass
 
 
 async def ntp_time(sub: UrcSubscription, server: str, deadline: float) -> datetime:
     """``+QNTP: 0,"<time>"`` → the time; ``+QNTP: <err>`` → :class:`OperationError`."""
-    urc = await next_urc(sub, deadline, f"NTP from {server}")
-    code = int(urc.args[0].text)
-    if code != 0:
-        raise OperationError(f"NTP from {server}", qi_error_from_int(code))
-    return parse_module_time(urc.args[1].text)
+    event = (await next_urc(sub, deadline, f"NTP from {server}")).event
+    if not isinstance(event, u.NtpResult) or event.err != 0 or event.time is None:
+        err = event.err if isinstance(event, u.NtpResult) else QiError.UNKNOWN
+        raise OperationError(f"NTP from {server}", qi_error_from_int(err))
+    return parse_module_time(event.time)
 
 
 def parse_module_time(text: str) -> datetime:

@@ -19,6 +19,8 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError
+from modemu.at.limits import MAX_READ, MAX_SEND
+from modemu.at.params import ServiceType
 from modemu.client.closing import AsyncClosing
 from modemu.client.events import FinalKind, Response
 from modemu.errors import (
@@ -34,34 +36,28 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_READ", "MAX_SEND", "AsyncListener", "AsyncSocket", "Service"]
 
-MAX_SEND = 1460
-"""Largest payload of one ``AT+QISEND`` (spec §2)."""
-MAX_READ = 1500
-"""Largest ``<read_length>`` of one ``AT+QIRD`` (spec §2)."""
 _SEND_FAIL_BACKOFF = (0.02, 0.5)
 """First and largest pause before retrying after ``SEND FAIL`` (module buffer full)."""
 
 Address = tuple[str, int]
 
 
-class Service:
-    """``<service_type>`` spellings of ``AT+QIOPEN`` / ``+QISTATE``."""
-
-    TCP = "TCP"
-    UDP = "UDP"
-    TCP_LISTENER = "TCP LISTENER"
-    UDP_SERVICE = "UDP SERVICE"
-    TCP_INCOMING = "TCP INCOMING"
+Service = ServiceType
+"""``<service_type>`` of ``AT+QIOPEN`` / ``+QISTATE``: the shared enum of :mod:`modemu.at`."""
 
 
 class AsyncSocket(AsyncClosing):
-    """One connected (or bound) socket of the module; create it through :class:`AsyncModem`."""
+    """One connected (or bound) socket of the module; create it through :class:`AsyncModem`.
+
+    The ``on_*`` methods are its delivery interface (:class:`~modemu.client.table.SocketEndpoint`):
+    the modem's socket table calls them; applications do not.
+    """
 
     def __init__(
         self,
         modem: AsyncModem,
         conn_id: int,
-        service: str,
+        service: ServiceType,
         remote: Address | None,
         *,
         context_id: int = 1,
@@ -86,7 +82,7 @@ class AsyncSocket(AsyncClosing):
 
     @property
     def datagram(self) -> bool:
-        return self.service in (Service.UDP, Service.UDP_SERVICE)
+        return self.service.datagram
 
     @property
     def closed(self) -> bool:
@@ -99,28 +95,28 @@ class AsyncSocket(AsyncClosing):
         return self._peer_closed
 
     def __repr__(self) -> str:
-        return f"<AsyncSocket {self.conn_id} {self.service} remote={self.remote}>"
+        return f"<AsyncSocket {self.conn_id} {self.service.value} remote={self.remote}>"
 
-    # -- events from the modem (called on the loop thread) -------------------------------
+    # -- delivery from the socket table (called on the loop thread) ----------------------
 
-    def _on_recv_urc(self) -> None:
+    def on_data_announced(self) -> None:
         self._announced += 1
         self._unread = True
         self._wakeup.set()
 
-    def _on_push(self, data: bytes, remote: Address | None) -> None:
+    def on_push(self, data: bytes, remote: Address | None) -> None:
         if self.datagram:
             self._datagrams.append((data, remote or self.remote))
         else:
             self._stream += data
         self._wakeup.set()
 
-    def _on_peer_closed(self) -> None:
+    def on_peer_closed(self) -> None:
         self._peer_closed = True
         self._unread = True  # data stays readable after the peer closed (spec §7.1)
         self._wakeup.set()
 
-    def _on_gone(self) -> None:
+    def on_gone(self) -> None:
         """The module or the port is gone: nothing more can be read or sent."""
         self._peer_closed = True
         self._unread = False
@@ -211,7 +207,7 @@ class AsyncSocket(AsyncClosing):
         ``SEND FAIL`` (the module's send buffer is full) is retried with a growing pause
         until ``timeout``; ``SEND OK`` means queued in the module, not acknowledged.
         """
-        if self.service == Service.UDP_SERVICE:
+        if self.service is ServiceType.UDP_SERVICE:
             raise LocalProtocolError("UDP SERVICE sockets need sendto()")
         chunk = bytes(data[:MAX_SEND])
         if not chunk:
@@ -230,7 +226,7 @@ class AsyncSocket(AsyncClosing):
         """One datagram from a UDP SERVICE socket to ``address`` (dotted IPv4, port)."""
         if len(data) > MAX_SEND:
             raise LocalProtocolError(f"datagram of {len(data)} bytes exceeds {MAX_SEND}")
-        if self.service != Service.UDP_SERVICE:
+        if self.service is not ServiceType.UDP_SERVICE:
             return await self.send(data, timeout)
         host, port = address
         line = f'AT+QISEND={self.conn_id},{len(data)},"{host}",{port}'
@@ -284,7 +280,11 @@ class AsyncSocket(AsyncClosing):
 
 
 class AsyncListener(AsyncClosing):
-    """A ``TCP LISTENER`` on the module; :meth:`accept` yields ``TCP INCOMING`` sockets."""
+    """A ``TCP LISTENER`` on the module; :meth:`accept` yields ``TCP INCOMING`` sockets.
+
+    ``on_incoming``/``on_gone`` are its delivery interface
+    (:class:`~modemu.client.table.ListenerEndpoint`), called by the modem's socket table.
+    """
 
     def __init__(self, modem: AsyncModem, conn_id: int, local_port: int, context_id: int) -> None:
         self.modem = modem
@@ -294,10 +294,20 @@ class AsyncListener(AsyncClosing):
         self._incoming: asyncio.Queue[AsyncSocket | None] = asyncio.Queue()
         self._closed = False
 
-    def _on_incoming(self, sock: AsyncSocket) -> None:
+    def on_incoming(self, conn_id: int, remote: Address) -> AsyncSocket:
+        """A client arrived as ``conn_id``: it becomes a ``TCP INCOMING`` socket."""
+        sock = AsyncSocket(
+            self.modem,
+            conn_id,
+            ServiceType.TCP_INCOMING,
+            remote,
+            context_id=self.context_id,
+            local_port=self.local_port,
+        )
         self._incoming.put_nowait(sock)
+        return sock
 
-    def _on_gone(self) -> None:
+    def on_gone(self) -> None:
         self._closed = True
         self._incoming.put_nowait(None)
 
@@ -318,7 +328,7 @@ class AsyncListener(AsyncClosing):
         """Close the listener only; accepted sockets stay open (spec §5.2)."""
         if self._closed:
             return
-        self._on_gone()
+        self.on_gone()
         try:
             await self.modem.command(f"AT+QICLOSE={self.conn_id}", timeout=15.0)
         finally:

@@ -16,7 +16,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from modemu.client.sockets import MAX_READ, MAX_SEND, AsyncSocket
+from modemu.at.limits import MAX_READ, MAX_SEND
+from modemu.client.sockets import AsyncSocket
 from modemu.errors import ConnectionClosed, ModemTimeout, ModemuError
 
 if TYPE_CHECKING:

@@ -21,11 +21,12 @@ from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from modemu.at.limits import MAX_READ
 from modemu.client.aio import AsyncModem, PingResult
 from modemu.client.closing import Closing
 from modemu.client.events import Response, Urc
 from modemu.client.ports import DEFAULT_BAUDRATE
-from modemu.client.sockets import MAX_READ, AsyncListener, AsyncSocket
+from modemu.client.sockets import AsyncListener, AsyncSocket
 from modemu.client.streams import StreamSocket
 from modemu.errors import ConnectionClosed, LocalProtocolError, ModemTimeout
 
