@@ -26,13 +26,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from modemu.modem.nvstore import MemoryNvStore, NvStore
 from modemu.modem.profile import Profile
 from modemu.net.base import EventSink, NetBackend, NetConfig, NetEvent
+from modemu.net.tap import NetObserver, TraceNotes, tap_factory
 from modemu.trace import Tracer
 from modemu.transport.base import Transport
 
@@ -76,6 +77,11 @@ def _default_engine(profile: Profile, net: NetBackend, nv: NvStore, now: float) 
     return engine
 
 
+def _watched(factory: NetFactory, observers: Sequence[NetObserver]) -> NetFactory:
+    """``factory`` behind a :class:`~modemu.net.tap.NetTap` when anyone watches (pcap, trace)."""
+    return tap_factory(factory, observers) if observers else factory
+
+
 def _asyncio_net_factory(config: NetConfig) -> NetFactory:
     def build(sink: EventSink) -> NetBackend:
         from modemu.net.asyncio_net import AsyncioNet  # noqa: PLC0415
@@ -104,11 +110,15 @@ class VirtualModem:
         nv: NvStore | None = None,
         tracer: Tracer | None = None,
         engine_factory: EngineFactory | None = None,
+        net_observers: Sequence[NetObserver] = (),
     ) -> None:
         self.profile = profile or Profile()
         self.transport = transport
         self.tracer = tracer
-        self._net_factory = net_factory or _asyncio_net_factory(net_config or NetConfig())
+        self._net_factory = _watched(
+            net_factory or _asyncio_net_factory(net_config or NetConfig()),
+            [*net_observers, *([TraceNotes(tracer.event)] if tracer is not None else [])],
+        )
         self._engine_factory = engine_factory or _default_engine
         self._nv = nv if nv is not None else MemoryNvStore()
         self._engine: Engine | None = None

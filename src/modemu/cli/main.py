@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 
 from modemu import __version__
+from modemu.cli import view as view_cli
 from modemu.cli.args import (
     add_net_args,
     add_profile_args,
@@ -27,6 +28,7 @@ from modemu.cli.args import (
     tracer_from_args,
 )
 from modemu.cli.profiles import add_profiles_command
+from modemu.cli.capture import open_capture
 from modemu.errors import ModemuError
 from modemu.modem.profile import ProfileError
 from modemu.server import VirtualModem, run
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(commands)
     add_profiles_command(commands)
+    view_cli.add_parser(commands)
     return parser
 
 
@@ -120,6 +123,12 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="listen on a raw TCP port (HOST defaults to 127.0.0.1; port 0 picks a free one)",
     )
     add_trace_args(serve)
+    serve.add_argument(
+        "--pcap",
+        metavar="FILE",
+        help="write the module's TCP/UDP traffic to FILE as a pcap capture (Wireshark, "
+        "tshark); created 0600; needs the 'pcap' extra (dpkt)",
+    )
     serve.add_argument(
         "--no-uvloop", action="store_true", help="use the standard asyncio loop, not uvloop"
     )
@@ -158,17 +167,23 @@ async def _serve_async(args: argparse.Namespace) -> int:
     net_config = net_config_from_args(args, profile)
     nv = nv_store_from_args(args, profile)
     transport = _transport_from_args(args)
+    capture = open_capture(args.pcap) if args.pcap else None
     modem = VirtualModem(
         transport=transport,
         profile=profile,
         net_config=net_config,
         nv=nv,
         tracer=tracer_from_args(args, {"model": profile.model}),  # last: it holds a file
+        net_observers=[capture] if capture is not None else [],
     )
-    async with modem:
-        _install_signal_handlers(modem)
-        print(announcement(modem.transport), flush=True)
-        await modem.serve_forever()
+    try:
+        async with modem:
+            _install_signal_handlers(modem)
+            print(announcement(modem.transport), flush=True)
+            await modem.serve_forever()
+    finally:
+        if capture is not None:
+            capture.close()
     return EXIT_OK
 
 

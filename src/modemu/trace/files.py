@@ -14,9 +14,9 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
-__all__ = ["PRIVATE_MODE", "open_private"]
+__all__ = ["PRIVATE_MODE", "open_private", "open_private_binary"]
 
 PRIVATE_MODE = 0o600
 
@@ -24,6 +24,15 @@ PRIVATE_MODE = 0o600
 def open_private(path: str | os.PathLike[str]) -> TextIO:
     """Create or truncate ``path`` for writing text, mode 0600; raise ``OSError`` for a
     symlink (``ELOOP``) or a path that is not a regular file."""
+    return os.fdopen(_private_fd(path), "w", encoding="ascii", newline="\n")
+
+
+def open_private_binary(path: str | os.PathLike[str]) -> BinaryIO:
+    """:func:`open_private` for binary files (``--pcap`` captures)."""
+    return os.fdopen(_private_fd(path), "wb")
+
+
+def _private_fd(path: str | os.PathLike[str]) -> int:
     name = os.fspath(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
@@ -39,7 +48,7 @@ def open_private(path: str | os.PathLike[str]) -> TextIO:
         os.fchmod(fd, PRIVATE_MODE)
         os.ftruncate(fd, 0)
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "w", encoding="ascii", newline="\n")
     except BaseException:
         os.close(fd)
         raise
+    return fd

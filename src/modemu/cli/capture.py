@@ -1,0 +1,18 @@
+"""``--pcap FILE``: open the capture writer with a clear error when dpkt is missing."""
+
+from __future__ import annotations
+
+from modemu.errors import ModemuError
+from modemu.net.pcap import PcapObserver
+from modemu.trace.files import open_private_binary
+
+__all__ = ["open_capture"]
+
+
+def open_capture(path: str) -> PcapObserver:
+    """A pcap observer writing to ``path`` (0600, never through a symlink)."""
+    try:
+        import dpkt  # noqa: F401, PLC0415 - only to give a clear error before creating the file
+    except ImportError:
+        raise ModemuError("--pcap needs dpkt: python3 -m pip install 'modemu[pcap]'") from None
+    return PcapObserver(open_private_binary(path))
