@@ -74,7 +74,17 @@ def tcp_echo() -> Iterator[int]:
 @contextlib.contextmanager
 def serve(*args: str) -> Iterator[int]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "modemu", "serve", "--tcp", "127.0.0.1:0", "--state-dir", "none", *args],
+        [
+            sys.executable,
+            "-m",
+            "modemu",
+            "serve",
+            "--tcp",
+            "127.0.0.1:0",
+            "--state-dir",
+            "none",
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -175,7 +185,9 @@ def test_tshark_reads_the_capture_without_complaint(session: tuple[Path, Path]) 
         timeout=60,
         check=True,
     ).stdout.split()
-    assert fields.count("eth:ethertype:ip:tcp") == 9 and fields.count("eth:ethertype:ip:udp:data") == 1
+    assert (
+        fields.count("eth:ethertype:ip:tcp") == 9 and fields.count("eth:ethertype:ip:udp:data") == 1
+    )
 
 
 def test_view_draws_the_session(session: tuple[Path, Path], tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -62,7 +63,12 @@ def test_information_lines_belong_to_the_pending_command_and_urcs_do_not() -> No
 
 
 def test_errors_are_their_own_kind() -> None:
-    records = [rx(b"AT+QIFOO\r"), tx(b"\r\nERROR\r\n"), rx(b"AT+CSQ=9\r"), tx(b"\r\n+CME ERROR: 50\r\n")]
+    records = [
+        rx(b"AT+QIFOO\r"),
+        tx(b"\r\nERROR\r\n"),
+        rx(b"AT+CSQ=9\r"),
+        tx(b"\r\n+CME ERROR: 50\r\n"),
+    ]
     assert summary(records) == [
         ("command", "AT+QIFOO"),
         ("error", "ERROR"),
@@ -160,7 +166,7 @@ def test_a_transcript_cut_mid_payload_keeps_what_it_has() -> None:
 
 def _split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:], strict=False) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(points) if b > a]
 
 
 @given(st.lists(st.integers(min_value=0, max_value=400), max_size=12))
@@ -169,7 +175,7 @@ def test_how_chunks_are_split_never_changes_the_items(cuts: list[int]) -> None:
     host = b"AT+QISEND=0,5\r\nhe\nloAT+QIRD=0\r"
     module = (
         b"AT+QISEND=0,5\r\r\n>he\nlo\r\nSEND OK\r\n"
-        b"AT+QIRD=0\r\r\n+QIRD: 4\r\nOK\r\n\r\n\r\nOK\r\n\r\n+QIURC: \"closed\",0\r\n"
+        b'AT+QIRD=0\r\r\n+QIRD: 4\r\nOK\r\n\r\n\r\nOK\r\n\r\n+QIURC: "closed",0\r\n'
     )
     # The host's bytes go first up to the prompt, as a real exchange would interleave them.
     whole = [rx(host[:15]), tx(module[:19]), rx(host[15:20]), tx(module[19:]), rx(host[20:])]
