@@ -203,9 +203,10 @@ def test_view_draws_the_session(session: tuple[Path, Path], tmp_path: Path) -> N
 
 def test_view_names_the_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.jsonl"
-    broken.write_text('{"t": 1, "dir": "rx", "data": "AT\\r"}\n{not json\n', encoding="ascii")
+    header = '{"format":"modemu-trace","version":1,"t":1,"source":"serve","redacted":false}'
+    broken.write_text(f'{header}\n{{"t":1,"dir":"rx","data":"AT\\r"}}\n{{not json\n', "ascii")
     assert main(["view", str(broken), "-o", str(tmp_path / "x.html")]) == 2
-    assert "broken.jsonl:2" in capsys.readouterr().err
+    assert "broken.jsonl:3" in capsys.readouterr().err
 
 
 def test_pcap_refuses_a_symlink(tmp_path: Path) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
+from modemu.trace import TraceFormatError, iter_records
 from modemu.view import build_timeline, render_page
 
 __all__ = ["add_parser", "run"]
@@ -23,10 +21,6 @@ EPILOG = """\
 examples:
   modemu serve --pty /tmp/modem --trace /tmp/session.jsonl
   modemu view /tmp/session.jsonl -o /tmp/session.html && xdg-open /tmp/session.html"""
-
-
-class TranscriptError(ValueError):
-    """A transcript line that is not a trace record; the message names the line."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,15 +39,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="HTML file to write (default: the transcript's name with .html; - for stdout)",
     )
     view.add_argument("--title", help="page title (default: the transcript's file name)")
+    view.add_argument(
+        "--allow-truncated",
+        action="store_true",
+        help="draw a transcript whose writer was killed (no end record) as far as it goes",
+    )
     view.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     source = Path(args.transcript)
     output = args.output or str(source.with_suffix(".html"))
+    records = iter_records(source, allow_truncated=args.allow_truncated)
     try:
-        page = render_page(build_timeline(_records(source)), args.title or source.name)
-    except (OSError, TranscriptError) as exc:
+        page = render_page(build_timeline(records), args.title or source.name)
+    except (OSError, TraceFormatError) as exc:
         print(f"modemu view: error: {exc}", file=sys.stderr)
         return 2
     if output == "-":
@@ -62,18 +62,3 @@ def run(args: argparse.Namespace) -> int:
         Path(output).write_text(page, encoding="utf-8")
         print(output)
     return 0
-
-
-def _records(path: Path) -> Iterator[dict[str, Any]]:
-    """Stream the records of ``path``, naming the line of anything malformed."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TranscriptError(f"{path}:{number}: not JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or ("dir" not in record and "event" not in record):
-                raise TranscriptError(f"{path}:{number}: not a trace record")
-            yield record

@@ -1,7 +1,7 @@
 """Turn a byte transcript into a timeline of things a person recognises.
 
-A trace (``--trace``, ``modemu record``) is raw chunks in both directions plus server
-events. A sequence diagram wants *messages*: the command the host typed, the module's
+A trace (``--trace``, ``modemu record``; read with :func:`modemu.trace.iter_records`) is raw
+chunks in both directions plus server events. A sequence diagram wants *messages*: the command the host typed, the module's
 information lines and final result, URCs, the ``>`` prompt, payload blocks, mode changes,
 faults. :class:`TimelineBuilder` is fed records one at a time (it never holds the whole
 transcript) and yields :class:`Item` objects.
@@ -21,6 +21,7 @@ from enum import Enum
 from typing import Any
 
 from modemu.at.finals import FinalKind, final_kind
+from modemu.trace.format import Chunk, Event, Record
 
 __all__ = ["Item", "ItemKind", "Lane", "TimelineBuilder", "build_timeline"]
 
@@ -109,19 +110,18 @@ class TimelineBuilder:
 
     # -- feeding ------------------------------------------------------------------------
 
-    def feed(self, record: Mapping[str, Any]) -> list[Item]:
-        """Take one record; return the items it completed."""
-        stamp = float(record.get("t", self._now if self._t0 is None else self._t0 + self._now))
+    def feed(self, record: Record) -> list[Item]:
+        """Take one record; return the items it completed (the header and end add none)."""
         if self._t0 is None:
-            self._t0 = stamp
-        self._now = max(0.0, stamp - self._t0)
-        if "event" in record:
-            self._event(record)
-        elif record.get("dir") == "rx":
-            self._rx += str(record.get("data", "")).encode("latin-1")
+            self._t0 = record.t
+        self._now = max(0.0, record.t - self._t0)
+        if isinstance(record, Event):
+            self._event(record.name, record.fields)
+        elif isinstance(record, Chunk) and record.dir == "rx":
+            self._rx += record.data
             self._drain_rx()
-        elif record.get("dir") == "tx":
-            self._tx += str(record.get("data", "")).encode("latin-1")
+        elif isinstance(record, Chunk):
+            self._tx += record.data
             self._drain_tx()
         done, self._items = self._items, []
         return done
@@ -316,16 +316,14 @@ class TimelineBuilder:
 
     # -- events and helpers -------------------------------------------------------------
 
-    def _event(self, record: Mapping[str, Any]) -> None:
-        name = str(record["event"])
-        fields = ", ".join(f"{k}={v}" for k, v in record.items() if k not in ("t", "event"))
-        text = f"{name} {fields}".strip()
+    def _event(self, name: str, fields: Mapping[str, Any]) -> None:
+        text = f"{name} {', '.join(f'{k}={v}' for k, v in fields.items())}".strip()
         if name.startswith(_FAULT_EVENTS):
             self._add(ItemKind.FAULT, Lane.MODULE, Lane.MODULE, text)
         elif name == "net-in":
-            self._add(ItemKind.NET, Lane.NETWORK, Lane.MODULE, _net_text(record))
+            self._add(ItemKind.NET, Lane.NETWORK, Lane.MODULE, _net_text(name, fields))
         elif name.startswith(_NET_EVENTS):
-            self._add(ItemKind.NET, Lane.MODULE, Lane.NETWORK, _net_text(record))
+            self._add(ItemKind.NET, Lane.MODULE, Lane.NETWORK, _net_text(name, fields))
         else:
             self._add(ItemKind.EVENT, Lane.MODULE, Lane.MODULE, text)
 
@@ -355,9 +353,9 @@ class TimelineBuilder:
         self._items.append(Item(self._now, kind, source, target, text))
 
 
-def _net_text(record: Mapping[str, Any]) -> str:
+def _net_text(event: str, record: Mapping[str, Any]) -> str:
     """``net-*`` events in a few words: ``#0 TCP open 127.0.0.1:80``, ``#0 5 B``."""
-    name = str(record["event"]).removeprefix("net-")
+    name = event.removeprefix("net-")
     conn = f"#{record['conn_id']} " if "conn_id" in record else ""
     peer = f" {record['peer']}" if record.get("peer") else ""
     if name in ("in", "out"):
@@ -375,7 +373,7 @@ def _command_name(line: str) -> str:
     return match.group(0).upper() if match else body.upper()
 
 
-def build_timeline(records: Iterable[Mapping[str, Any]]) -> Iterator[Item]:
+def build_timeline(records: Iterable[Record]) -> Iterator[Item]:
     """All items of a transcript, in order, streaming."""
     builder = TimelineBuilder()
     for record in records:

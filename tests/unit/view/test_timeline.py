@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modemu.trace.format import Chunk, Event, Record
 from modemu.view.timeline import Item, ItemKind, Lane, build_timeline
 
 
-def rx(data: bytes, t: float = 0.0) -> dict[str, Any]:
-    return {"t": t, "dir": "rx", "data": data.decode("latin-1")}
+def rx(data: bytes, t: float = 0.0) -> Chunk:
+    return Chunk(t, "rx", data)
 
 
-def tx(data: bytes, t: float = 0.0) -> dict[str, Any]:
-    return {"t": t, "dir": "tx", "data": data.decode("latin-1")}
+def tx(data: bytes, t: float = 0.0) -> Chunk:
+    return Chunk(t, "tx", data)
 
 
-def summary(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def summary(records: Sequence[Record]) -> list[tuple[str, str]]:
     """(kind, text or payload) per item, the shape the tests compare."""
     return [
         (item.kind.value, item.data.decode("latin-1") if item.data else item.text)
@@ -143,10 +144,10 @@ def test_variable_length_send_ends_at_ctrl_z() -> None:
 
 def test_events_become_notes_faults_and_network_arrows() -> None:
     records = [
-        {"t": 10.0, "event": "host-attached"},
-        {"t": 10.5, "event": "fault", "name": "pdp-deact", "cid": 1},
-        {"t": 11.0, "event": "net-open", "conn_id": 0, "service": "TCP", "peer": "1.2.3.4:80"},
-        {"t": 11.2, "event": "net-in", "conn_id": 0, "bytes": 7, "peer": "1.2.3.4:80"},
+        Event(10.0, "host-attached"),
+        Event(10.5, "fault", {"name": "pdp-deact", "cid": 1}),
+        Event(11.0, "net-open", {"conn_id": 0, "service": "TCP", "peer": "1.2.3.4:80"}),
+        Event(11.2, "net-in", {"conn_id": 0, "bytes": 7, "peer": "1.2.3.4:80"}),
     ]
     items = list(build_timeline(records))
     assert [(i.kind, i.source, i.target) for i in items] == [
@@ -179,7 +180,7 @@ def test_how_chunks_are_split_never_changes_the_items(cuts: list[int]) -> None:
     )
     # The host's bytes go first up to the prompt, as a real exchange would interleave them.
     whole = [rx(host[:15]), tx(module[:19]), rx(host[15:20]), tx(module[19:]), rx(host[20:])]
-    pieces: list[dict[str, Any]] = [rx(c) for c in _split(host[:15], cuts)]
+    pieces: list[Record] = [rx(c) for c in _split(host[:15], cuts)]
     pieces += [tx(c) for c in _split(module[:19], cuts)]
     pieces += [rx(c) for c in _split(host[15:20], cuts)]
     pieces += [tx(c) for c in _split(module[19:], cuts)]
