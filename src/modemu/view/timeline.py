@@ -3,8 +3,8 @@
 A trace (``--trace``, ``modemu record``; read with :func:`modemu.trace.iter_records`) is raw
 chunks in both directions plus server events. A sequence diagram wants *messages*: the
 command the host typed, the module's information lines and final result, URCs, the ``>``
-prompt, payload blocks, mode changes, faults. :class:`TimelineBuilder` is fed records one at a time (it never holds the whole
-transcript) and yields :class:`Item` objects.
+prompt, payload blocks, mode changes, faults. :class:`TimelineBuilder` is fed records one
+at a time (it never holds the whole transcript) and yields :class:`Item` objects.
 
 This is a reading aid, not a second AT engine: it follows the line discipline far enough to
 split lines, spot data phases (``>`` data entry, ``+QIRD``/push payloads, transparent mode)
