@@ -27,8 +27,8 @@ from modemu.cli.args import (
     setup_logging,
     tracer_from_args,
 )
-from modemu.cli.profiles import add_profiles_command
 from modemu.cli.capture import open_capture
+from modemu.cli.profiles import add_profiles_command
 from modemu.errors import ModemuError
 from modemu.modem.profile import ProfileError
 from modemu.server import VirtualModem, run
