@@ -35,9 +35,10 @@ from modemu.at import render
 from modemu.at.codes import CME_ERROR_TEXT, QI_ERROR_TEXT, Result
 from modemu.at.lineread import CommandLine, CommandLineReader, LineTooLong, RepeatLine
 from modemu.at.syntax import AtSyntaxError, CommandCall, Form, parse_command_line
+from modemu.modem import changes
 from modemu.modem.commands import build_registry
 from modemu.modem.modes import PortMode, Trigger, transition
-from modemu.modem.nvstore import MemoryNvStore, NvStore
+from modemu.modem.nvstore import MemoryNvStore, NvStore, restore_state, save_state
 from modemu.modem.profile import Profile
 from modemu.modem.registry import (
     CommandError,
@@ -51,7 +52,15 @@ from modemu.modem.registry import (
 )
 from modemu.modem.services import NetServices
 from modemu.modem.sockets import SocketRuntime
-from modemu.modem.state import CONTEXT_IDS, PdpContext, Settings
+from modemu.modem.state import (
+    Clock,
+    ModuleState,
+    PdpContext,
+    Radio,
+    RegStat,
+    Settings,
+    SimState,
+)
 from modemu.net.base import (
     AllAcked,
     Closed,
@@ -121,25 +130,22 @@ class ModemEngine:
         self.wall_clock = wall_clock
         self.now = now
         self.mode = PortMode.OFF
-        self.settings = Settings()
-        self.contexts: dict[int, PdpContext] = {}
+        self.state = ModuleState(
+            radio=Radio(
+                network=RegStat(profile.registration),
+                rssi=profile.rssi,
+                ber=profile.ber,
+                sim=SimState(profile.sim),
+            ),
+            clock=Clock(profile.timezone_quarters),
+        )
+        """What the module is: radio, UART, clock, settings, contexts (``modem/state.py``);
+        outside changes go through :meth:`apply_change`."""
         self.registry = registry if registry is not None else build_registry()
         self.sockets = SocketRuntime(self)
         self.services = NetServices(self)
-        self.clock_offset = 0.0
-        """Seconds added to the wall clock for ``AT+CCLK`` (set by CCLK= and QNTP)."""
-        self.timezone_quarters = profile.timezone_quarters
-        self.cfun = 1
-        self.attached = True
-        self.sim_state = profile.sim
         self.host_writable = True
         self.sink: InputSink | None = None
-        self.ipr = 115200
-        """``AT+IPR``: kept across ``AT&F`` as on the real module."""
-        self.flow_control = (0, 0)
-        self.urc_port = "usbat"
-        self.charset = "GSM"
-        self.cnmi: tuple[int, ...] = (2, 1, 0, 0, 0)
         self._reader = CommandLineReader(profile.max_line)
         self._last_line = ""
         self._out = bytearray()
@@ -174,7 +180,7 @@ class ModemEngine:
             NtpFailed: services.on_ntp_failed,
         }
         """Net event type → the part's handler (aioquic's frame-handler table)."""
-        self._load_nv()
+        restore_state(self.nv, self.state)
         self.call_at(now + profile.boot_delay, self._boot)
 
     # -----------------------------------------------------------------------------------
@@ -220,6 +226,27 @@ class ModemEngine:
         if handler is not None:
             handler(event)
         self._drain_inbox()
+
+    def apply_change(self, change: changes.Change, now: float) -> None:
+        """The one entry point for changes from outside the host's commands (faults, tests,
+        the control channel): update the state and queue the URCs the settings ask for.
+        See :mod:`modemu.modem.changes`."""
+        self.now = now
+        if self.mode is PortMode.OFF:
+            return
+        changes.apply(self, change)
+        self._flush_urcs()
+        self._drain_inbox()
+
+    @property
+    def settings(self) -> Settings:
+        """The AT settings (``state.settings``; replaced whole by ``AT&F``/``ATZ``)."""
+        return self.state.settings
+
+    @property
+    def contexts(self) -> dict[int, PdpContext]:
+        """The PDP contexts by cid (``state.contexts``)."""
+        return self.state.contexts
 
     @property
     def wants_input(self) -> bool:
@@ -345,8 +372,7 @@ class ModemEngine:
             self.change_mode(Trigger.PENDING)
 
     def save_nv(self) -> None:
-        contexts = {str(c.cid): c.profile_dict() for c in self.contexts.values()}
-        self.nv.save({"contexts": contexts, "urcport": self.urc_port})
+        save_state(self.nv, self.state)
 
     def context(self, cid: int) -> PdpContext:
         ctx = self.contexts.get(cid)
@@ -356,7 +382,7 @@ class ModemEngine:
 
     def reset_settings(self) -> None:
         """``AT&F``/``ATZ``: factory AT settings (IPR and NV profiles are kept)."""
-        self.settings = Settings()
+        self.state.settings = Settings()
         self.apply_s_registers()
 
     def power_off(self) -> None:
@@ -517,37 +543,23 @@ class ModemEngine:
         if self.mode is PortMode.OFF:
             self.change_mode(Trigger.POWER_ON)
         self.reset_settings()
-        self.cfun = 1
-        self.attached = True
-        self.sim_state = self.profile.sim
+        radio = self.state.radio
+        radio.cfun = 1
+        radio.attached = True
+        if radio.sim is not SimState.ABSENT:  # a pulled card stays out across a reboot
+            radio.sim = SimState(self.profile.sim)
         for line in self.profile.boot_urcs:
             self.urc(line)
-        if self.sim_state == "READY":
+        sim = radio.sim
+        if sim is SimState.READY:
             for line in self.profile.boot_sim_ready_urcs:
                 self.urc(line)
-        elif self.sim_state == "ABSENT":
+        elif sim is SimState.ABSENT:
             self.urc("+CPIN: NOT INSERTED")
         else:
-            self.urc(f"+CPIN: {self.sim_state}")
+            self.urc(f"+CPIN: {sim}")
         for line in self.profile.boot_after_urcs:
             self.urc(line)
-
-    def _load_nv(self) -> None:
-        data = self.nv.load()
-        if data.get("urcport") in ("usbat", "usbmodem", "uart1"):
-            self.urc_port = str(data["urcport"])
-        stored = data.get("contexts", {})
-        if not isinstance(stored, dict):
-            return
-        for key, values in stored.items():
-            if not (str(key).isdigit() and int(key) in CONTEXT_IDS and isinstance(values, dict)):
-                continue
-            ctx = self.context(int(key))
-            ctx.context_type = int(values.get("context_type", 1))
-            ctx.apn = str(values.get("apn", ""))
-            ctx.username = str(values.get("username", ""))
-            ctx.password = str(values.get("password", ""))
-            ctx.auth = int(values.get("auth", 0))
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,7 +1,10 @@
-"""Non-volatile memory of the module: what survives a restart (``AT+QICSGP`` profiles).
+"""Non-volatile memory of the module: what survives a restart (``AT+QICSGP``/``AT+CGDCONT``
+profiles, ``AT+QURCCFG="urcport"``).
 
 The engine only sees the :class:`NvStore` protocol; the file-backed store is chosen by the
 server, so engine tests run with :class:`MemoryNvStore` and touch no disk.
+:func:`save_state` and :func:`restore_state` decide which parts of
+:class:`~modemu.modem.state.ModuleState` are non-volatile.
 """
 
 from __future__ import annotations
@@ -12,11 +15,45 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
+from modemu.modem.state import CONTEXT_IDS, ModuleState, PdpContext
+
+URC_PORTS = ("usbat", "usbmodem", "uart1")
+"""``<urcportvalue>`` of ``AT+QURCCFG="urcport"``."""
+
 
 class NvStore(Protocol):
     def load(self) -> dict[str, Any]: ...
 
     def save(self, data: dict[str, Any]) -> None: ...
+
+
+def save_state(nv: NvStore, state: ModuleState) -> None:
+    """Write the non-volatile part of ``state``."""
+    contexts = {str(c.cid): c.profile_dict() for c in state.contexts.values()}
+    nv.save({"contexts": contexts, "urcport": state.urc_port})
+
+
+def restore_state(nv: NvStore, state: ModuleState) -> None:
+    """Read back what :func:`save_state` wrote; unknown or malformed entries are skipped
+    (a damaged NV reads as factory values, as on a real module)."""
+    data = nv.load()
+    if data.get("urcport") in URC_PORTS:
+        state.urc_port = str(data["urcport"])
+    stored = data.get("contexts", {})
+    if not isinstance(stored, dict):
+        return
+    for key, values in stored.items():
+        if not (str(key).isdigit() and int(key) in CONTEXT_IDS and isinstance(values, dict)):
+            continue
+        cid = int(key)
+        state.contexts[cid] = PdpContext(
+            cid,
+            context_type=int(values.get("context_type", 1)),
+            apn=str(values.get("apn", "")),
+            username=str(values.get("username", "")),
+            password=str(values.get("password", "")),
+            auth=int(values.get("auth", 0)),
+        )
 
 
 class MemoryNvStore:

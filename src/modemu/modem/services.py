@@ -9,12 +9,11 @@ requests made before a reboot are ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from modemu.at.codes import QiError
 from modemu.modem.failures import qi_code
-from modemu.modem.state import zone_suffix
 from modemu.net.base import (
     NtpFailed,
     NtpResult,
@@ -117,12 +116,10 @@ class NetServices:
             return
         self.ntp_req = self.ntp_server = None
         if self.ntp_autoset:
-            m.clock_offset = event.unix_time - m.wall_clock()
-        local = datetime.fromtimestamp(event.unix_time, UTC) + timedelta(
-            minutes=15 * m.timezone_quarters
-        )
+            m.state.clock.offset = event.unix_time - m.wall_clock()
+        local = datetime.fromtimestamp(event.unix_time, UTC) + m.state.clock.zone()
         stamp = local.strftime("%Y/%m/%d,%H:%M:%S")
-        m.urc(f'+QNTP: 0,"{stamp}{zone_suffix(m.timezone_quarters)}"')
+        m.urc(f'+QNTP: 0,"{stamp}{m.state.clock.suffix()}"')
 
     def on_ntp_failed(self, event: NtpFailed) -> None:
         m = self.engine

@@ -1,14 +1,27 @@
-"""The module's state as plain dataclasses: AT settings, PDP contexts, socket slots.
+"""The module's state as plain dataclasses: one :class:`ModuleState` per engine.
+
+``ModuleState`` gathers what the module *is* at a moment -- radio (CFUN, attach, network
+registration, signal, SIM), UART (IPR, flow control), clock and time zone, URC port,
+character set, CNMI, the AT :class:`Settings` and the PDP contexts -- so the engine keeps only
+dispatch, output and the URC queue, timers and port modes. Socket slots belong to
+:class:`~modemu.modem.sockets.SocketRuntime`.
 
 Factory values live here (spec §13/§14) so that ``AT&F``, ``ATZ`` and a reboot restore
-them by building a fresh object, never by resetting fields one by one.
+them by building a fresh object, never by resetting fields one by one. What survives a
+restart is saved and restored by :mod:`modemu.modem.nvstore`.
+
+Changes from outside the host's command stream (a fault: deregistration, a signal change,
+the SIM pulled) never write these fields directly: they go through
+``ModemEngine.apply(change, now)`` with a change from :mod:`modemu.modem.changes`, which
+updates this state and queues the URCs the host's settings ask for.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from enum import IntEnum
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum, StrEnum
 
 from modemu.net.base import Address, Service
 
@@ -16,6 +29,30 @@ MAX_CONTEXTS_ACTIVE = 3
 CONTEXT_IDS = range(1, 17)
 """Every context id a variant may have (EC200 family 1-15, EC2x/BG96 1-16)."""
 SOCKET_IDS = range(12)
+
+
+class SimState(StrEnum):
+    """``+CPIN: <code>`` values the emulator models (``ABSENT`` answers CME 10 instead)."""
+
+    READY = "READY"
+    ABSENT = "ABSENT"
+    SIM_PIN = "SIM PIN"
+    SIM_PUK = "SIM PUK"
+
+
+class RegStat(IntEnum):
+    """``<stat>`` of CREG/CGREG/CEREG (3GPP TS 27.007)."""
+
+    NOT_REGISTERED = 0
+    HOME = 1
+    SEARCHING = 2
+    DENIED = 3
+    UNKNOWN = 4
+    ROAMING = 5
+
+    @property
+    def registered(self) -> bool:
+        return self in (RegStat.HOME, RegStat.ROAMING)
 
 
 def zone_suffix(quarters: int) -> str:
@@ -72,6 +109,78 @@ class Settings:
     qisde: int = 1
     last_qi_error: int = 0
     qicfg: QiConfig = field(default_factory=QiConfig)
+
+
+@dataclass
+class Radio:
+    """The radio side: functionality, attach, what the network offers, the SIM.
+
+    ``network`` and the signal are the network's side (the profile's values, changed by
+    faults); :meth:`registration` is what the module reports, which also depends on CFUN
+    and the SIM."""
+
+    cfun: int = 1
+    attached: bool = True
+    network: RegStat = RegStat.HOME
+    rssi: int = 28
+    ber: int = 99
+    sim: SimState = SimState.READY
+
+    def registration(self) -> RegStat:
+        """Current ``<stat>``: the network's, unless the radio is off or there is no SIM."""
+        if self.cfun != 1 or self.sim is not SimState.READY:
+            return RegStat.NOT_REGISTERED
+        return self.network
+
+    @property
+    def registered(self) -> bool:
+        return self.registration().registered
+
+
+@dataclass
+class Uart:
+    """Serial-port settings kept across ``AT&F`` (as on the real module): ``AT+IPR``,
+    ``AT+IFC``. Echo and verbosity are V.250 settings reset by ``AT&F``: see
+    :class:`Settings`."""
+
+    ipr: int = 115200
+    flow_control: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class Clock:
+    """The module clock: the host's wall clock plus ``offset`` seconds (set by ``AT+CCLK=``
+    and by ``AT+QNTP`` with autosettime), shown in ``timezone_quarters``."""
+
+    timezone_quarters: int = 32
+    offset: float = 0.0
+
+    def utc(self, wall: float) -> datetime:
+        return datetime.fromtimestamp(wall + self.offset, UTC)
+
+    def local(self, wall: float) -> datetime:
+        return self.utc(wall) + self.zone()
+
+    def zone(self) -> timedelta:
+        return timedelta(minutes=15 * self.timezone_quarters)
+
+    def suffix(self) -> str:
+        return zone_suffix(self.timezone_quarters)
+
+
+@dataclass
+class ModuleState:
+    """Everything the module holds apart from its sockets and requests in flight."""
+
+    radio: Radio = field(default_factory=Radio)
+    uart: Uart = field(default_factory=Uart)
+    clock: Clock = field(default_factory=Clock)
+    settings: Settings = field(default_factory=Settings)
+    contexts: dict[int, PdpContext] = field(default_factory=dict)
+    urc_port: str = "usbat"
+    """``AT+QURCCFG="urcport"`` (saved to NV)."""
+    charset: str = "GSM"
+    cnmi: tuple[int, ...] = (2, 1, 0, 0, 0)
 
 
 @dataclass

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from modemu.modem.registry import Kind
     from modemu.modem.services import NetServices
     from modemu.modem.sockets import SocketRuntime
-    from modemu.modem.state import PdpContext, Settings
+    from modemu.modem.state import ModuleState, PdpContext, Settings
     from modemu.net.base import NetBackend
 
 
@@ -31,23 +31,18 @@ class ModemView(Protocol):
     # -- parts, state and configuration ------------------------------------------------
     profile: Profile
     net: NetBackend
-    settings: Settings
-    contexts: dict[int, PdpContext]
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def contexts(self) -> dict[int, PdpContext]: ...
+
     sockets: SocketRuntime
     services: NetServices
     mode: PortMode
     now: float
     wall_clock: Callable[[], float]
-    cfun: int
-    attached: bool
-    sim_state: str
-    ipr: int
-    flow_control: tuple[int, int]
-    urc_port: str
-    charset: str
-    cnmi: tuple[int, ...]
-    clock_offset: float
-    timezone_quarters: int
+    state: ModuleState
 
     # -- output ------------------------------------------------------------------------
     def info(self, *lines: str | bytes) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
+from modemu.modem.nvstore import URC_PORTS
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
 
 if TYPE_CHECKING:
@@ -139,26 +140,26 @@ def cmee(m: ModemView, call: CommandCall) -> Outcome:
 )
 def baud_rate(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
-        m.info(f"+IPR: {m.ipr}")
+        m.info(f"+IPR: {m.state.uart.ipr}")
         return None
     rate = Params(call, 1).integer(0, 0, 921600)
     if rate not in IPR_RATES:
         raise CommandError()
-    m.ipr = rate
+    m.state.uart.ipr = rate
     return None
 
 
 @COMMANDS.command("+IFC", kind=Kind.GPP, test="+IFC: (0,2),(0,2)")
 def flow_control(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
-        m.info(f"+IFC: {m.flow_control[0]},{m.flow_control[1]}")
+        m.info(f"+IFC: {m.state.uart.flow_control[0]},{m.state.uart.flow_control[1]}")
     elif call.form is Form.SET:
         p = Params(call, 2)
         dce_by_dte = p.integer(0, 0, 2)
         dte_by_dce = p.integer(1, 0, 2, default=dce_by_dte)
         if dce_by_dte == 1 or dte_by_dce == 1:
             raise CommandError()
-        m.flow_control = (dce_by_dte, dte_by_dce)
+        m.state.uart.flow_control = (dce_by_dte, dte_by_dce)
     return None
 
 
@@ -171,17 +172,17 @@ def flow_control(m: ModemView, call: CommandCall) -> Outcome:
 def urc_config(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     if p.choice(0, ("urcport",)) and p.given(1):
-        m.urc_port = p.choice(1, ("usbat", "usbmodem", "uart1"))
+        m.state.urc_port = p.choice(1, URC_PORTS)
         m.save_nv()  # spec §13: saved to NV
     else:
-        m.info(f'+QURCCFG: "urcport","{m.urc_port}"')
+        m.info(f'+QURCCFG: "urcport","{m.state.urc_port}"')
     return None
 
 
 @COMMANDS.command("+CSCS", kind=Kind.GPP, test='+CSCS: ("GSM","IRA","UCS2")')
 def charset(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
-        m.info(f'+CSCS: "{m.charset}"')
+        m.info(f'+CSCS: "{m.state.charset}"')
     elif call.form is Form.SET:
-        m.charset = Params(call, 1).choice(0, ("GSM", "IRA", "UCS2"))
+        m.state.charset = Params(call, 1).choice(0, ("GSM", "IRA", "UCS2"))
     return None

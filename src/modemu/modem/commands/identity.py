@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from modemu.at.codes import Cme
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
+from modemu.modem.state import SimState
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
@@ -63,7 +64,7 @@ def imei(m: ModemView, call: CommandCall) -> Outcome:
 
 
 def _require_sim(m: ModemView) -> None:
-    if m.sim_state == "ABSENT":
+    if m.state.radio.sim is SimState.ABSENT:
         raise CommandError(Cme.SIM_NOT_INSERTED)
 
 

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from modemu.at.codes import Cme
 from modemu.at.syntax import CommandCall, Form
+from modemu.modem.changes import REGISTRATION_COMMANDS, status_fields
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
+from modemu.modem.state import SimState
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
@@ -15,65 +17,34 @@ if TYPE_CHECKING:
 COMMANDS = Registry()
 """This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
-LOCATION = ('"1A2B"', '"0C3D4E5"')  # emulator choice: fixed TAC/LAC and cell id (hex strings)
-
 
 @COMMANDS.command("+CPIN", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET))
 def pin(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         return None
-    if m.sim_state == "ABSENT":
+    if m.state.radio.sim is SimState.ABSENT:
         raise CommandError(Cme.SIM_NOT_INSERTED)
     if call.form is Form.READ:
-        m.info(f"+CPIN: {m.sim_state}")
+        m.info(f"+CPIN: {m.state.radio.sim}")
         return None
     code = Params(call, 2).string(0, 8)
-    if m.sim_state == "READY":
+    if m.state.radio.sim is SimState.READY:
         raise CommandError(Cme.NOT_ALLOWED)
     if code != m.profile.pin:
         raise CommandError(Cme.INCORRECT_PASSWORD)
-    m.sim_state = "READY"
+    m.state.radio.sim = SimState.READY
     m.urc("+CPIN: READY")
     return None
-
-
-def registration(m: ModemView) -> int:
-    """Current ``<stat>``: the profile's, unless the radio is off or there is no SIM."""
-    if m.cfun != 1 or m.sim_state != "READY":
-        return 0
-    return m.profile.registration
 
 
 @COMMANDS.command(
     "+CSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST), test="+CSQ: (0-31,99),(0-7,99)"
 )
 def signal(m: ModemView, call: CommandCall) -> Outcome:
-    rssi, ber = (m.profile.rssi, m.profile.ber) if m.cfun == 1 else (99, 99)
+    radio = m.state.radio
+    rssi, ber = (radio.rssi, radio.ber) if radio.cfun == 1 else (99, 99)
     m.info(f"+CSQ: {rssi},{ber}")
     return None
-
-
-REGISTRATION_COMMANDS = (("+CREG", "creg_n"), ("+CGREG", "cgreg_n"), ("+CEREG", "cereg_n"))
-
-
-def _status_fields(n: int, stat: int) -> list[str]:
-    """``<stat>`` and, with ``n`` = 2 while registered, ``"<lac/tac>","<ci>",<AcT>``."""
-    fields = [str(stat)]
-    if n == 2 and stat in (1, 5):
-        fields += [*LOCATION, "7"]
-    return fields
-
-
-def report_registration_change(m: ModemView, before: int) -> None:
-    """Unsolicited ``+CREG: <stat>`` (and CGREG/CEREG) when ``<stat>`` changed and the
-    host enabled reporting with ``n`` 1 or 2 (3GPP TS 27.007)."""
-    stat = registration(m)
-    if stat == before:
-        return
-    for name, setting in REGISTRATION_COMMANDS:
-        n = getattr(m.settings, setting)
-        if n:
-            m.urc(f"{name}: {','.join(_status_fields(n, stat))}")
 
 
 def _registration_command(name: str, setting: str) -> None:
@@ -83,7 +54,7 @@ def _registration_command(name: str, setting: str) -> None:
             setattr(m.settings, setting, Params(call, 1).integer(0, 0, 2))
         elif call.form is Form.READ:
             n = getattr(m.settings, setting)
-            m.info(f"{name}: {','.join([str(n), *_status_fields(n, registration(m))])}")
+            m.info(f"{name}: {','.join([str(n), *status_fields(n, m.state.radio.registration())])}")
         return None
 
     _ = command
@@ -98,7 +69,7 @@ def operator(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         m.info(f'+COPS: (2,"{m.profile.operator}","{m.profile.operator}","46000",7),,(0-4),(0-2)')
     elif call.form is Form.READ:
-        if registration(m) in (1, 5):
+        if m.state.radio.registered:
             m.info(f'+COPS: 0,0,"{m.profile.operator}",7')
         else:
             m.info("+COPS: 0")
@@ -113,12 +84,12 @@ def operator(m: ModemView, call: CommandCall) -> Outcome:
 @COMMANDS.command("+CGATT", kind=Kind.GPP, test="+CGATT: (0,1)")
 def attach(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
-        m.info(f"+CGATT: {int(m.attached and registration(m) in (1, 5))}")
+        m.info(f"+CGATT: {int(m.state.radio.attached and m.state.radio.registered)}")
     elif call.form is Form.SET:
         state = Params(call, 1).integer(0, 0, 1)
-        if state and registration(m) not in (1, 5):
+        if state and not m.state.radio.registered:
             raise CommandError(Cme.NO_NETWORK)
-        m.attached = bool(state)
+        m.state.radio.attached = bool(state)
         if not state:
             m.deactivate_all_contexts()
     return None
@@ -175,7 +146,7 @@ def addresses(m: ModemView, call: CommandCall) -> Outcome:
 @COMMANDS.command("+QNWINFO", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST))
 def network_info(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.EXEC:
-        if registration(m) in (1, 5):
+        if m.state.radio.registered:
             m.info('+QNWINFO: "FDD LTE","46000","LTE BAND 3",1650')
         else:
             m.info("+QNWINFO: No Service")
@@ -186,10 +157,11 @@ def network_info(m: ModemView, call: CommandCall) -> Outcome:
     "+QCSQ", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST), test='+QCSQ: "NOSERVICE","GSM","LTE"'
 )
 def extended_signal(m: ModemView, call: CommandCall) -> Outcome:
-    if registration(m) not in (1, 5) or m.profile.rssi == 99:
+    rssi = m.state.radio.rssi
+    if not m.state.radio.registered or rssi == 99:
         m.info('+QCSQ: "NOSERVICE"')
         return None
-    rssi_dbm = -113 + 2 * m.profile.rssi
+    rssi_dbm = -113 + 2 * rssi
     rsrp = rssi_dbm - 20
     m.info(f'+QCSQ: "LTE",{rssi_dbm},{rsrp},150,-10')
     return None
@@ -217,13 +189,13 @@ def sms_storage(m: ModemView, call: CommandCall) -> Outcome:
 @COMMANDS.command("+CNMI", kind=Kind.GPP, test="+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)")
 def sms_indication(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
-        m.info("+CNMI: " + ",".join(str(v) for v in m.cnmi))
+        m.info("+CNMI: " + ",".join(str(v) for v in m.state.cnmi))
     elif call.form is Form.SET:
         p = Params(call, 5)
         highs = (2, 3, 2, 2, 1)
-        values = list(m.cnmi)
+        values = list(m.state.cnmi)
         for index, high in enumerate(highs[: len(p)]):
             if p.given(index):
                 values[index] = p.integer(index, 0, high)
-        m.cnmi = tuple(values)
+        m.state.cnmi = tuple(values)
     return None

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from modemu.at.codes import QI_ERROR_TEXT, QiError
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.commands.network import registration
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
 from modemu.modem.state import MAX_CONTEXTS_ACTIVE
 
@@ -83,7 +82,7 @@ def activate(m: ModemView, call: CommandCall) -> Outcome:
         raise CommandError(QiError.PDP_OPEN_FAILED)
     if sum(c.active for c in m.contexts.values()) >= MAX_CONTEXTS_ACTIVE:
         raise CommandError(QiError.NOT_ALLOWED)
-    if registration(m) not in (1, 5) or not m.attached:
+    if not m.state.radio.registered or not m.state.radio.attached:
         raise CommandError(QiError.PDP_OPEN_FAILED)
     ctx.active = True
     ctx.address = m.profile.pdp_address or m.net.local_address()

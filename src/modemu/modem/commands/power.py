@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.commands.network import registration, report_registration_change
+from modemu.modem.changes import report_registration_change
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ FUNCTIONALITY = (0, 1, 3, 4, 5)
 @COMMANDS.command("+CFUN", kind=Kind.GPP, test="+CFUN: (0,1,4),(0-1)")
 def functionality(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
-        m.info(f"+CFUN: {m.cfun}")
+        m.info(f"+CFUN: {m.state.radio.cfun}")
         return None
     if call.form is Form.EXEC:
         return None
@@ -36,8 +36,8 @@ def functionality(m: ModemView, call: CommandCall) -> Outcome:
     if reset:
         m.after_line(lambda: reboot(m))
         return None
-    before = registration(m)
-    m.cfun = fun
+    before = m.state.radio.registration()
+    m.state.radio.cfun = fun
     if fun != 1:
         m.deactivate_all_contexts()
     report_registration_change(m, before)  # held until after the OK

@@ -1,7 +1,8 @@
 """Clock commands: CCLK, CTZR, CTZU, QLTS.
 
-The module clock is the host's wall clock plus an offset (changed by ``AT+CCLK=`` and by
-``AT+QNTP`` with autosettime), shown in the network time zone in quarter hours.
+The module clock (:class:`~modemu.modem.state.Clock`) is the host's wall clock plus an
+offset (changed by ``AT+CCLK=`` and by ``AT+QNTP`` with autosettime), shown in the network
+time zone in quarter hours.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
-from modemu.modem.state import zone_suffix
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
@@ -23,19 +23,11 @@ COMMANDS = Registry()
 _CCLK = re.compile(r"^(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-])(\d\d)$")
 
 
-def module_utc(m: ModemView) -> datetime:
-    return datetime.fromtimestamp(m.wall_clock() + m.clock_offset, UTC)
-
-
-def local_time(m: ModemView) -> datetime:
-    return module_utc(m) + timedelta(minutes=15 * m.timezone_quarters)
-
-
 @COMMANDS.command("+CCLK", kind=Kind.GPP, forms=(Form.TEST, Form.READ, Form.SET))
 def clock(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.READ:
-        stamp = local_time(m).strftime("%y/%m/%d,%H:%M:%S")
-        m.info(f'+CCLK: "{stamp}{zone_suffix(m.timezone_quarters)}"')
+        stamp = m.state.clock.local(m.wall_clock()).strftime("%y/%m/%d,%H:%M:%S")
+        m.info(f'+CCLK: "{stamp}{m.state.clock.suffix()}"')
     elif call.form is Form.SET:
         match = _CCLK.match(Params(call, 1).string(0, 20))
         if match is None:
@@ -51,8 +43,8 @@ def clock(m: ModemView, call: CommandCall) -> Outcome:
         except ValueError:
             raise CommandError() from None
         utc = local - timedelta(minutes=15 * quarters)
-        m.clock_offset = utc.timestamp() - m.wall_clock()
-        m.timezone_quarters = quarters
+        m.state.clock.offset = utc.timestamp() - m.wall_clock()
+        m.state.clock.timezone_quarters = quarters
     return None
 
 
@@ -66,7 +58,8 @@ declare_setting(COMMANDS, "+CTZU", "ctzu", 0, 1)
 def network_time(m: ModemView, call: CommandCall) -> Outcome:
     """``+QLTS: "yyyy/MM/dd,hh:mm:ss±zz,<dst>"``: UTC for modes 0/1, local for mode 2."""
     mode = Params(call, 1).integer(0, 0, 2) if call.form is Form.SET else 0
-    stamp = local_time(m) if mode == 2 else module_utc(m)
+    clock, wall = m.state.clock, m.wall_clock()
+    stamp = clock.local(wall) if mode == 2 else clock.utc(wall)
     text = stamp.strftime("%Y/%m/%d,%H:%M:%S")
-    m.info(f'+QLTS: "{text}{zone_suffix(m.timezone_quarters)},0"')
+    m.info(f'+QLTS: "{text}{m.state.clock.suffix()},0"')
     return None
