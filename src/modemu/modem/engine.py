@@ -54,6 +54,7 @@ from modemu.modem.services import NetServices
 from modemu.modem.sockets import SocketRuntime
 from modemu.modem.state import (
     Clock,
+    ExtConfig,
     ModuleState,
     PdpContext,
     Radio,
@@ -138,6 +139,7 @@ class ModemEngine:
                 sim=SimState(profile.sim),
             ),
             clock=Clock(profile.timezone_quarters),
+            ext=ExtConfig.for_profile(profile),
         )
         """What the module is: radio, UART, clock, settings, contexts (``modem/state.py``);
         outside changes go through :meth:`apply_change`."""

@@ -51,6 +51,8 @@ class NetServices:
         self.ntp_req: int | None = None
         self.ntp_server: tuple[str, int] | None = None
         self.ntp_autoset = True
+        self.ntp_name = "+QNTP"
+        """Prefix of the sync's answers: ``+QNTTP`` when asked under the seed's name."""
 
     def new_req(self) -> int:
         self.next_req += 1
@@ -119,10 +121,10 @@ class NetServices:
             m.state.clock.offset = event.unix_time - m.wall_clock()
         local = datetime.fromtimestamp(event.unix_time, UTC) + m.state.clock.zone()
         stamp = local.strftime("%Y/%m/%d,%H:%M:%S")
-        m.urc(f'+QNTP: 0,"{stamp}{m.state.clock.suffix()}"')
+        m.urc(f'{self.ntp_name}: 0,"{stamp}{m.state.clock.suffix()}"')
 
     def on_ntp_failed(self, event: NtpFailed) -> None:
         m = self.engine
         if event.req == self.ntp_req:
             self.ntp_req = self.ntp_server = None
-            m.urc(f"+QNTP: {qi_code(event.failure)}")
+            m.urc(f"{self.ntp_name}: {qi_code(event.failure)}")

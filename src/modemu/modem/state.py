@@ -22,8 +22,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
 
 from modemu.net.base import Address, Service
+
+if TYPE_CHECKING:
+    from modemu.modem.profile import Profile
 
 MAX_CONTEXTS_ACTIVE = 3
 CONTEXT_IDS = range(1, 17)
@@ -169,6 +173,62 @@ class Clock:
 
 
 @dataclass
+class RiPulse:
+    """How the RI line signals a URC (``AT+QCFG="urc/ri/smsincoming"`` / ``"urc/ri/other"``):
+    ``typeri`` ``"off"``, ``"pulse"`` (``pulse_count`` pulses of ``pulse_duration`` ms, the
+    same gap between them) or ``"always"`` (active until ``AT+QRIR``)."""
+
+    typeri: str = "pulse"
+    pulse_duration: int = 120
+    pulse_count: int = 1
+
+
+@dataclass
+class RiRing(RiPulse):
+    """``AT+QCFG="urc/ri/ring"``: as :class:`RiPulse`, plus ``"auto"`` and ``"wave"`` (a square
+    wave of ``active_duration``/``inactive_duration`` ms while a call rings)."""
+
+    active_duration: int = 1000
+    inactive_duration: int = 5000
+    ring_no_disturbing: str = "off"
+
+
+@dataclass
+class ExtConfig:
+    """``AT+QCFG`` and ``AT+QINDCFG`` values. The module saves them by itself, so they survive
+    ``AT&F`` and reboots (they are not part of :class:`Settings`). The RI fields are what a
+    model of the RI line reads: ``ri_ring``/``ri_smsincoming``/``ri_other`` per URC class,
+    ``risignaltype`` (``"respective"``: only where the URC port has an RI line;
+    ``"physical"``: always) and ``urc_delay`` (1: the URC waits for the pulse's end)."""
+
+    nwscanmode: int = 0
+    nwscanseq: str = "00"
+    iotopmode: int = 2
+    band: tuple[str, ...] = ("0x0", "0x1e2000000095", "0x0")
+    ri_ring: RiRing = field(default_factory=RiRing)
+    ri_smsincoming: RiPulse = field(default_factory=RiPulse)
+    ri_other: RiPulse = field(default_factory=RiPulse)
+    risignaltype: str = "respective"
+    urc_delay: int = 0
+    ims: int = 0
+    apready: tuple[int, int, int] = (0, 0, 500)
+    indications: dict[str, int] = field(
+        default_factory=lambda: {"all": 1, "csq": 0, "smsfull": 0, "ring": 1, "smsincoming": 1}
+    )
+    """``AT+QINDCFG`` switches by URC type."""
+
+    @classmethod
+    def for_profile(cls, profile: Profile) -> ExtConfig:
+        """Factory values: the EC200 family's, with the variant's differences applied."""
+        return cls(
+            nwscanmode=profile.qcfg_nwscanmode,
+            nwscanseq=profile.qcfg_nwscanseq,
+            iotopmode=profile.qcfg_iotopmode,
+            band=tuple(profile.qcfg_band.lower().split(",")),
+        )
+
+
+@dataclass
 class ModuleState:
     """Everything the module holds apart from its sockets and requests in flight."""
 
@@ -181,6 +241,8 @@ class ModuleState:
     """``AT+QURCCFG="urcport"`` (saved to NV)."""
     charset: str = "GSM"
     cnmi: tuple[int, ...] = (2, 1, 0, 0, 0)
+    ext: ExtConfig = field(default_factory=ExtConfig)
+    """``AT+QCFG``/``AT+QINDCFG`` values, RI line settings included (kept across AT&F)."""
 
 
 @dataclass

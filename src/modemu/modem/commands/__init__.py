@@ -16,8 +16,10 @@ from modemu.modem.commands import (
     network,
     pdp,
     power,
+    qcfg,
     services,
     sockets,
+    status,
     timekeeping,
 )
 from modemu.modem.registry import Registry
@@ -29,8 +31,10 @@ TABLES = (
     network.COMMANDS,
     pdp.COMMANDS,
     power.COMMANDS,
+    qcfg.COMMANDS,
     services.COMMANDS,
     sockets.COMMANDS,
+    status.COMMANDS,
     timekeeping.COMMANDS,
 )
 """Every command table of the module, composed in this order."""

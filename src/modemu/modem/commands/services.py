@@ -130,10 +130,25 @@ def ping(m: ModemView, call: CommandCall) -> Outcome:
     test="+QNTP: {contexts},<server>,(1-65535),(0,1)",
 )
 def ntp(m: ModemView, call: CommandCall) -> Outcome:
+    return _ntp(m, call, "+QNTP")
+
+
+@COMMANDS.command(
+    "+QNTTP",
+    kind=Kind.TCPIP,
+    forms=(Form.TEST, Form.READ, Form.SET),
+    test="+QNTTP: {contexts},<server>,(1-65535),(0,1)",
+)
+def ntp_seed_alias(m: ModemView, call: CommandCall) -> Outcome:
+    """The application note's spelling of QNTP (spec A1); answers under the name asked."""
+    return _ntp(m, call, "+QNTTP")
+
+
+def _ntp(m: ModemView, call: CommandCall, name: str) -> Outcome:
     svc = m.services
     if call.form is Form.READ:
         if svc.ntp_server is not None:
-            m.info(f'+QNTP: "{svc.ntp_server[0]}",{svc.ntp_server[1]}')
+            m.info(f'{name}: "{svc.ntp_server[0]}",{svc.ntp_server[1]}')
         return None
     p = Params(call, 4, min_count=2)
     cid = p.integer(0, 1, m.profile.contexts)
@@ -146,10 +161,11 @@ def ntp(m: ModemView, call: CommandCall) -> Outcome:
         raise CommandError(QiError.BUSY)
     ctx = _active_context(m, cid)
     if ctx is None:
-        m.urc(f"+QNTP: {QiError.PDP_OPEN_FAILED}")
+        m.urc(f"{name}: {QiError.PDP_OPEN_FAILED}")
         return None
     svc.ntp_req = svc.new_req()
     svc.ntp_server = (server, port)
     svc.ntp_autoset = bool(autoset)
+    svc.ntp_name = name
     m.net.ntp(svc.ntp_req, server, port, dns_servers(m, ctx))
     return None
