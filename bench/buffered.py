@@ -1,4 +1,6 @@
-"""Benchmark 2: buffer-mode download (``AT+QIRD=0,1500`` loop), buffer-mode upload
+"""Benchmark 2: buffer-mode download (``AT+QIRD=0,1500`` loop, paired with a same-run
+ceiling: the C responder answering every ``AT+QIRD`` with a canned 1,500-byte reply, driven
+by the same host code), buffer-mode upload
 (``AT+QISEND=0,1460`` + 1460 bytes), and direct-push download (``+QIURC: "recv"`` framing).
 
 The host runs with ``ATE0`` and ``AT+QISDE=0`` (no command or data echo), as a bulk driver
@@ -21,9 +23,11 @@ from bench.kit import (
     Host,
     MiB,
     accept,
+    c_responder,
     listener,
     log,
     modemu_child,
+    paired,
     workdir,
     write_results,
 )
@@ -55,15 +59,12 @@ class _Sender(threading.Thread):
         self.peer.sendall(self.payload)
 
 
-def qird_download(host: Host, srv: socket.socket, payload: bytes) -> float:
-    peer = _open(host, srv, 0)
-    digest = hashlib.sha256()
+def qird_loop(host: Host, total: int, digest: Any) -> None:
+    """The host's side of a buffer-mode download: ``AT+QIRD=0,1500`` until ``total`` bytes
+    came, every payload into ``digest``. The same code drives modemu and the C ceiling."""
     got = 0
-    sender = _Sender(peer, payload)
-    start = time.perf_counter()
-    sender.start()
     deadline = time.monotonic() + 120
-    while got < len(payload):
+    while got < total:
         host.write(b"AT+QIRD=0,1500\r")
         while (match := QIRD_HEADER.search(host.buf)) is None:
             host.fill(deadline)
@@ -72,6 +73,32 @@ def qird_download(host: Host, srv: socket.socket, payload: bytes) -> float:
         digest.update(host.read_exactly(n))
         host.read_until(b"\r\nOK\r\n")
         got += n
+
+
+CANNED = os.urandom(1500)
+CANNED_QIRD = b"\r\n+QIRD: 1500\r\n" + CANNED + b"\r\n\r\nOK\r\n"
+
+
+def qird_ceiling(host: Host, size: int) -> float:
+    """The same QIRD loop against the C responder answering every line with a canned
+    1,500-byte ``+QIRD`` reply: how fast this host and this pty can go at all."""
+    digest = hashlib.sha256()
+    rounds = -(-size // 1500)
+    start = time.perf_counter()
+    qird_loop(host, rounds * 1500, digest)
+    elapsed = time.perf_counter() - start
+    if digest.digest() != hashlib.sha256(CANNED * rounds).digest():
+        raise BenchError("C ceiling answered wrong bytes")
+    return elapsed
+
+
+def qird_download(host: Host, srv: socket.socket, payload: bytes) -> float:
+    peer = _open(host, srv, 0)
+    digest = hashlib.sha256()
+    sender = _Sender(peer, payload)
+    start = time.perf_counter()
+    sender.start()
+    qird_loop(host, len(payload), digest)
     elapsed = time.perf_counter() - start
     sender.join(10)
     if digest.digest() != hashlib.sha256(payload).digest():
@@ -150,32 +177,44 @@ CASES = {
 def run(size_mib: int = 8, repeats: int = 5, modemu_args: tuple[str, ...] = ()) -> dict[str, Any]:
     payload = os.urandom(size_mib * MiB)
     figures = {name: Figure(name, "MiB/s") for name in CASES}
-    with workdir() as where, modemu_child(where, modemu_args) as (path, _pid):
+    ceiling = Figure("C QIRD ceiling", "MiB/s")
+    with (
+        workdir() as where,
+        modemu_child(where, modemu_args) as (path, _pid),
+        c_responder(CANNED_QIRD) as c_path,
+    ):
         host = Host(path)
+        c_host = Host(c_path)
         srv = listener()
         try:
             host.wait_ready()
             host.command("ATE0")
             host.command("AT+QISDE=0")
             host.command("AT+QIACT=1")
-            for _ in range(repeats):
+            for rep in range(repeats):
                 for name, case in CASES.items():
+                    if name == "QIRD download" and rep % 2 == 0:
+                        ceiling.runs.append(size_mib / qird_ceiling(c_host, len(payload)))
                     secs = case(host, srv, payload)
                     figures[name].runs.append(size_mib / secs)
+                    if name == "QIRD download" and rep % 2 == 1:
+                        ceiling.runs.append(size_mib / qird_ceiling(c_host, len(payload)))
                     log(f"  buffered {name:14} {size_mib / secs:7.1f} MiB/s")
+                log(f"  buffered C QIRD ceiling {ceiling.runs[-1]:7.1f} MiB/s")
         finally:
             host.close()
+            c_host.close()
             srv.close()
     rows = []
     for name, fig in figures.items():
-        target = 10.0 if "download" in name else None
-        rows.append(
-            {
-                **fig.as_dict(),
-                "target": ">= 10 MiB/s" if target else None,
-                "met": None if target is None else fig.median >= target,
-            }
-        )
+        row: dict[str, Any] = {**fig.as_dict(), "target": None, "met": None}
+        if name == "QIRD download":
+            ratio = paired(fig, ceiling, higher_is_better=True)
+            row.update(ceiling=ceiling.as_dict(), **ratio)
+            row.update(target=">= 0.6x C ceiling", met=ratio["ratio_median"] >= 0.6)
+        elif name == "push download":
+            row.update(target=">= 10 MiB/s", met=fig.median >= 10)
+        rows.append(row)
     result = {"size_mib": size_mib, "repeats": repeats, "rows": rows}
     write_results("buffered", result)
     return result

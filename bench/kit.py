@@ -74,16 +74,48 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[index]
 
 
-def write_results(name: str, payload: dict[str, Any]) -> Path:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "benchmark": name,
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        **payload,
+def paired(mine: Figure, yardstick: Figure, *, higher_is_better: bool) -> dict[str, Any]:
+    """The goal ratio of two figures measured in pairs (run i of each at the same moment).
+
+    The ratio is the **median of the per-run ratios** ``mine[i] / yardstick[i]``, not the
+    ratio of the two medians: a pair shares one moment of a noisy machine, so its ratio
+    cancels the noise that the medians of separate columns keep. ``higher_is_better`` only
+    records which way the goal points (throughput: up; latency: down)."""
+    ratios = [m / y for m, y in zip(mine.runs, yardstick.runs, strict=True) if y]
+    return {
+        "ratio_median": statistics.median(ratios) if ratios else float("nan"),
+        "ratio_min": min(ratios) if ratios else float("nan"),
+        "ratio_max": max(ratios) if ratios else float("nan"),
+        "ratios": ratios,
+        "ratio_of_medians": mine.median / yardstick.median if yardstick.median else None,
+        "higher_is_better": higher_is_better,
     }
-    path = RESULTS_DIR / f"{name}.json"
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+
+
+class Results:
+    """Where this invocation writes its JSON files.
+
+    By default a fresh folder per invocation, ``bench/results/runs/<UTC time>/`` (ignored by
+    git), so a run never overwrites the committed record in ``bench/results/*.json``; pass
+    ``--record`` to ``python -m bench`` to write the record as well."""
+
+    folder: Path = RESULTS_DIR / "runs" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    record: bool = False
+
+
+def write_results(name: str, payload: dict[str, Any]) -> Path:
+    """Write ``payload`` (stamped in place with name, time and machine) as ``name.json``."""
+    payload.update(
+        benchmark=name,
+        when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        machine={"cpus": os.cpu_count(), "python": platform.python_version()},
+    )
+    text = json.dumps(payload, indent=2) + "\n"
+    Results.folder.mkdir(parents=True, exist_ok=True)
+    path = Results.folder / f"{name}.json"
+    path.write_text(text)
+    if Results.record:
+        (RESULTS_DIR / f"{name}.json").write_text(text)
     return path
 
 
@@ -176,13 +208,71 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def kernel_kib() -> int:
-    """Kernel-side memory that ptys and sockets grow: slab + page tables + kernel stacks."""
-    info = {}
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        key, value = line.split(":", 1)
-        info[key] = int(value.split()[0])
-    return info["Slab"] + info["PageTables"] + info["KernelStack"]
+class KernelMemory:
+    """Kernel memory charged to one process (and its children), not the whole machine.
+
+    The process is started inside a memory cgroup of its own, made under this process's
+    cgroup: with cgroup v1 the kernel charges its allocations for that process (tty structs
+    and buffers, sockets, page tables, slab) to ``memory.kmem.usage_in_bytes``; with v2 to
+    the ``kernel`` (or ``slab`` + ``kernel_stack`` + ``pagetables`` + ``sock``) lines of
+    ``memory.stat``. Where no cgroup can be made (no permission), :attr:`available` is false
+    and figures are reported as unavailable rather than guessed from machine-wide totals."""
+
+    def __init__(self, label: str | None) -> None:
+        """A new cgroup below this process's (``label`` names it), or with ``None`` the
+        cgroup this process is in (to read from inside)."""
+        self.path: Path | None = None
+        self.v2 = False
+        base = self._own_cgroup()
+        if base is None:
+            return
+        if label is None:
+            self.path = base
+            return
+        candidate = base / f"modemu-bench-{label}-{os.getpid()}"
+        try:
+            candidate.mkdir(exist_ok=True)
+        except OSError:
+            return
+        self.path = candidate
+
+    def _own_cgroup(self) -> Path | None:
+        unified = None
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            hid, controllers, where = line.split(":", 2)
+            if "memory" in controllers.split(","):
+                return Path("/sys/fs/cgroup/memory") / where.lstrip("/")
+            if hid == "0" and controllers == "":
+                unified = Path("/sys/fs/cgroup") / where.lstrip("/")
+        if unified is not None and (unified / "memory.stat").exists():
+            self.v2 = True
+            return unified
+        return None
+
+    @property
+    def available(self) -> bool:
+        return self.path is not None
+
+    def join(self) -> None:
+        """Move the calling process into the cgroup (a ``preexec_fn`` for ``Popen``)."""
+        if self.path is not None:
+            (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def kib(self) -> int | None:
+        if self.path is None:
+            return None
+        if not self.v2:
+            return int((self.path / "memory.kmem.usage_in_bytes").read_text()) // 1024
+        stat = dict(line.split() for line in (self.path / "memory.stat").read_text().splitlines())
+        if "kernel" in stat:
+            return int(stat["kernel"]) // 1024
+        keys = ("slab", "kernel_stack", "pagetables", "sock")
+        return sum(int(stat.get(k, 0)) for k in keys) // 1024
+
+    def remove(self) -> None:
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                self.path.rmdir()
 
 
 # -- host side of a pty: modemu.testing.pty_host.PtyHost (imported as Host) ---------------

@@ -22,6 +22,7 @@ from bench.kit import (
     modemu_child,
     module_transparent,
     move,
+    paired,
     socat_bridge,
     workdir,
     write_results,
@@ -77,17 +78,15 @@ def run(size_mib: int = 32, repeats: int = 5, modemu_args: tuple[str, ...] = ())
     rows = []
     for d in DIRECTIONS:
         socat, mine = figures["socat", d], figures["modemu", d]
-        ratios = [m / s for m, s in zip(mine.runs, socat.runs, strict=True)]
+        ratio = paired(mine, socat, higher_is_better=True)
         rows.append(
             {
                 "direction": d,
                 "socat": socat.as_dict(),
                 "modemu": mine.as_dict(),
-                "ratio_median": mine.median / socat.median,
-                "ratio_min": min(ratios),
-                "ratio_max": max(ratios),
+                **ratio,
                 "target": ">= 1.0x socat",
-                "met": mine.median / socat.median >= 1.0,
+                "met": ratio["ratio_median"] >= 1.0,
             }
         )
     result = {"size_mib": size_mib, "repeats": repeats, "rows": rows}

@@ -1,0 +1,65 @@
+"""The benchmark's bookkeeping: paired ratios, where results go, and the generated table.
+
+Nothing here times anything; these tests check that the numbers the project publishes are
+computed the way docs/performance.md says and come from the committed result files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import kit, report  # noqa: E402
+
+
+def test_ratio_is_the_median_of_per_run_ratios() -> None:
+    mine = kit.Figure("mine", "us", [10.0, 40.0, 30.0])
+    yard = kit.Figure("yard", "us", [10.0, 10.0, 30.0])
+    ratio = kit.paired(mine, yard, higher_is_better=False)
+    assert ratio["ratios"] == [1.0, 4.0, 1.0]
+    assert ratio["ratio_median"] == 1.0
+    assert ratio["ratio_of_medians"] == pytest.approx(30.0 / 10.0)
+    assert (ratio["ratio_min"], ratio["ratio_max"]) == (1.0, 4.0)
+
+
+def test_results_go_to_a_run_folder_not_the_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "record"
+    record.mkdir()
+    monkeypatch.setattr(kit, "RESULTS_DIR", record)
+    monkeypatch.setattr(kit.Results, "folder", tmp_path / "runs" / "now")
+    monkeypatch.setattr(kit.Results, "record", False)
+    written = kit.write_results("latency", {"rows": []})
+    assert written == tmp_path / "runs" / "now" / "latency.json"
+    assert json.loads(written.read_text())["benchmark"] == "latency"
+    assert not (record / "latency.json").exists()
+    monkeypatch.setattr(kit.Results, "record", True)
+    kit.write_results("latency", {"rows": []})
+    assert (record / "latency.json").exists()
+
+
+def test_performance_doc_is_generated_from_the_committed_results() -> None:
+    doc = report.DOC.read_text()
+    assert report.splice(doc, report.render(report.load(report.RECORD))) == doc, (
+        "docs/performance.md differs from bench/results/*.json: run python -m bench.report"
+    )
+
+
+def test_every_committed_result_is_in_the_doc() -> None:
+    results = report.load(report.RECORD)
+    assert results, "no committed results"
+    table = report.render(results)
+    for name, payload in results.items():
+        assert f"`{name}` {payload['when']}" in table
+
+
+def test_splice_refuses_a_doc_without_markers() -> None:
+    with pytest.raises(ValueError):
+        report.splice("no markers here", "| table |")
