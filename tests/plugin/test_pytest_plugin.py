@@ -20,7 +20,34 @@ def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", *args, timeout=90)
 
 
-def test_instance_starts_and_stops(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_instance_runs_in_the_test_process_by_default(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    record = tmp_path / "record.txt"
+    pytester.makepyfile(
+        f"""
+        import os
+        import threading
+
+        def test_running(modemu_instance, modem_path, modem_client):
+            assert modemu_instance.pid is None
+            assert os.path.exists(modem_path)
+            assert modem_client.command("AT+CSQ").lines == ("+CSQ: 28,99",)
+            assert any(t.name.startswith("modemu-") for t in threading.enumerate())
+            with open({str(record)!r}, "w") as f:
+                f.write(modem_path)
+
+        def test_after(modemu_instance):
+            import threading
+            names = [t.name for t in threading.enumerate() if t.name.startswith("modemu-")]
+            assert len(names) == 1, names  # the first test's module thread has ended
+        """
+    )
+    run_inner(pytester).assert_outcomes(passed=2)
+    assert not os.path.lexists(record.read_text()), "the pty symlink is removed at teardown"
+
+
+def test_process_mode_starts_and_stops_a_child(pytester: pytest.Pytester, tmp_path: Path) -> None:
     record = tmp_path / "record.txt"
     pytester.makepyfile(
         f"""
@@ -34,7 +61,7 @@ def test_instance_starts_and_stops(pytester: pytest.Pytester, tmp_path: Path) ->
                 f.write(f"{{modemu_instance.pid}} {{modem_path}}")
         """
     )
-    run_inner(pytester).assert_outcomes(passed=1)
+    run_inner(pytester, "--modemu-mode=process").assert_outcomes(passed=1)
     pid, path = record.read_text().split()
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid), 0)
@@ -119,8 +146,9 @@ def test_external_url_skips_the_server(pytester: pytest.Pytester, tmp_path: Path
     result.assert_outcomes(passed=1)
 
 
-def test_startup_failure_is_reported(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nmodemu_args = --rssi 1000\n")
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_startup_failure_is_reported(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makeini(f"[pytest]\nmodemu_args = --rssi 1000\nmodemu_mode = {mode}\n")
     pytester.makepyfile(
         """
         def test_never_runs(modem_url):
@@ -130,6 +158,21 @@ def test_startup_failure_is_reported(pytester: pytest.Pytester) -> None:
     result = run_inner(pytester)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*StartupError*rssi*"])
+
+
+def test_marker_picks_a_child_process_for_one_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import os
+        import pytest
+
+        @pytest.mark.modemu(process=True)
+        def test_child(modemu_instance, modem_client):
+            assert modemu_instance.pid not in (None, os.getpid())
+            assert modem_client.command("AT").ok
+        """
+    )
+    run_inner(pytester).assert_outcomes(passed=1)
 
 
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:

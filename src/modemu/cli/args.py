@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import logging
 import sys
 from pathlib import Path
 
@@ -190,6 +189,8 @@ def add_verbosity_args(parser: argparse.ArgumentParser) -> None:
 
 
 def setup_logging(verbosity: int) -> None:
+    import logging  # noqa: PLC0415 - not needed to parse arguments or print --help
+
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(
         level=level,

@@ -7,10 +7,10 @@ profile, link path taken, port in use), reported as one line on stderr without t
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from modemu import __version__
 from modemu.cli import view as view_cli
@@ -31,12 +31,12 @@ from modemu.cli.capture import open_capture
 from modemu.cli.profiles import add_profiles_command
 from modemu.errors import ModemuError
 from modemu.modem.profile import ProfileError
-from modemu.server import VirtualModem, run
-from modemu.transport.base import Transport, TransportError
-from modemu.transport.pty import PtyTransport
-from modemu.transport.tcp import TcpTransport
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:  # the server, asyncio and the transports load when a command runs
+    from modemu.server import VirtualModem
+    from modemu.transport.base import Transport
+
+__all__ = ["announcement", "build_parser", "main", "serving_module"]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -153,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from modemu.server import run  # noqa: PLC0415 - `modemu --help` must not load asyncio
+    from modemu.transport.base import TransportError  # noqa: PLC0415
+
     setup_logging(args.verbose)
     try:
         return run(_serve_async(args), use_uvloop=not args.no_uvloop)
@@ -163,31 +166,45 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _serve_async(args: argparse.Namespace) -> int:
+    async with serving_module(args) as modem:
+        _install_signal_handlers(modem)
+        print(announcement(modem.transport), flush=True)
+        await modem.serve_forever()
+    return EXIT_OK
+
+
+@contextlib.asynccontextmanager
+async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem]:
+    """The module ``modemu serve`` runs for ``args`` (parsed by :func:`build_parser`),
+    started, with its capture file if any; also how the pytest plugin runs a module inside
+    the test process."""
+    from modemu.server import VirtualModem  # noqa: PLC0415
+
     profile = profile_from_args(args)
     net_config = net_config_from_args(args, profile)
     nv = nv_store_from_args(args, profile)
     transport = _transport_from_args(args)
     capture = open_capture(args.pcap) if args.pcap else None
-    modem = VirtualModem(
-        transport=transport,
-        profile=profile,
-        net_config=net_config,
-        nv=nv,
-        tracer=tracer_from_args(args, {"model": profile.model}),  # last: it holds a file
-        net_observers=[capture] if capture is not None else [],
-    )
     try:
+        modem = VirtualModem(
+            transport=transport,
+            profile=profile,
+            net_config=net_config,
+            nv=nv,
+            tracer=tracer_from_args(args, {"model": profile.model}),  # last: it holds a file
+            net_observers=[capture] if capture is not None else [],
+        )
         async with modem:
-            _install_signal_handlers(modem)
-            print(announcement(modem.transport), flush=True)
-            await modem.serve_forever()
+            yield modem
     finally:
         if capture is not None:
             capture.close()
-    return EXIT_OK
 
 
 def _transport_from_args(args: argparse.Namespace) -> Transport:
+    from modemu.transport.pty import PtyTransport  # noqa: PLC0415
+    from modemu.transport.tcp import TcpTransport  # noqa: PLC0415
+
     if args.tcp is not None:
         host, port = args.tcp
         return TcpTransport(host, port)
@@ -196,12 +213,17 @@ def _transport_from_args(args: argparse.Namespace) -> Transport:
 
 def announcement(transport: Transport) -> str:
     """The one stdout line: what to open first, then (for a link) where it points."""
+    from modemu.transport.pty import PtyTransport  # noqa: PLC0415
+
     if isinstance(transport, PtyTransport) and transport.link is not None:
         return f"{transport.link} -> {transport.slave_path}"
     return transport.url
 
 
 def _install_signal_handlers(modem: VirtualModem) -> None:
+    import asyncio  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, modem.stop)

@@ -22,12 +22,11 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import dns.asyncresolver
-import dns.exception
-import dns.name
-import dns.rdatatype
-import dns.resolver
+if TYPE_CHECKING:  # dnspython loads on the first look-up, not with the server
+    import dns.asyncresolver
+    import dns.resolver
 
 from modemu.net.base import NetFailure
 
@@ -69,6 +68,9 @@ def _usable_servers(servers: Sequence[str]) -> list[str]:
 
 def host_dns_servers() -> tuple[str, ...]:
     """The IPv4 name servers of the host's resolver configuration (read, never queried)."""
+    import dns.exception  # noqa: PLC0415 - dnspython loads when first needed
+    import dns.resolver  # noqa: PLC0415
+
     try:
         configured = dns.resolver.Resolver().nameservers
     except dns.exception.DNSException:  # no resolv.conf, or it lists no server
@@ -78,6 +80,9 @@ def host_dns_servers() -> tuple[str, ...]:
 
 def _resolver(servers: Sequence[str], port: int, timeout: float) -> dns.asyncresolver.Resolver:
     """A resolver asking ``servers`` (or resolv.conf's when empty), ``timeout`` s each."""
+    import dns.asyncresolver  # noqa: PLC0415
+    import dns.exception  # noqa: PLC0415
+
     usable = _usable_servers(servers)
     if usable:
         resolver = dns.asyncresolver.Resolver(configure=False)
@@ -102,6 +107,11 @@ def _failure_code(exc: dns.resolver.NoNameservers) -> NetFailure:
 
 async def resolve_ipv4(host: str, servers: Sequence[str], port: int, timeout: float) -> DnsAnswer:
     """Look up the A records of ``host``; raises :class:`DnsError` saying why not."""
+    import dns.exception  # noqa: PLC0415
+    import dns.name  # noqa: PLC0415
+    import dns.rdatatype  # noqa: PLC0415
+    import dns.resolver  # noqa: PLC0415
+
     literal = ipv4_literal(host)
     if literal is not None:
         return DnsAnswer((literal,), 0)

@@ -14,8 +14,6 @@ import contextlib
 import time
 from typing import cast
 
-import ntplib
-
 NTP_VERSION = 3
 _MODE_CLIENT = 3
 _MODE_SERVER = 4
@@ -40,6 +38,8 @@ class _SntpClient(asyncio.DatagramProtocol):
         self._transport = cast(asyncio.DatagramTransport, transport)
 
     def send_request(self) -> None:
+        import ntplib  # noqa: PLC0415 - loads with the first AT+QNTP, not with the server
+
         assert self._transport is not None
         now = time.time()
         packet = ntplib.NTPPacket(
@@ -52,6 +52,8 @@ class _SntpClient(asyncio.DatagramProtocol):
         self._transport.sendto(data)
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        import ntplib  # noqa: PLC0415
+
         received_at = time.time()
         stats = ntplib.NTPStats()
         try:

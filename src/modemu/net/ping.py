@@ -22,9 +22,10 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from icmplib import ICMPRequest, ICMPv4Socket
-from icmplib.exceptions import ICMPLibError, SocketPermissionError
+if TYPE_CHECKING:  # icmplib loads with the first AT+QPING, not with the server
+    from icmplib import ICMPRequest, ICMPv4Socket
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,9 @@ def _ping_group_hint() -> str:
 
 def open_icmp_socket() -> ICMPv4Socket:
     """An ICMP socket, unprivileged if the kernel allows it, else raw; non-blocking."""
+    from icmplib import ICMPv4Socket  # noqa: PLC0415
+    from icmplib.exceptions import SocketPermissionError  # noqa: PLC0415
+
     for privileged in (False, True):
         try:
             sock = ICMPv4Socket(privileged=privileged)
@@ -145,6 +149,9 @@ async def echo_once(
     icmp: ICMPv4Socket, address: str, ident: int, sequence: int, timeout: float
 ) -> EchoReply | None:
     """One echo request; the reply, or ``None`` if none came within ``timeout`` s."""
+    from icmplib import ICMPRequest  # noqa: PLC0415
+    from icmplib.exceptions import ICMPLibError  # noqa: PLC0415
+
     request = ICMPRequest(
         destination=address, id=ident, sequence=sequence, payload_size=PAYLOAD_SIZE
     )

@@ -21,7 +21,7 @@ from types import TracebackType
 
 from modemu.errors import ModemuError
 
-__all__ = ["ModemuInstance", "ModemuProcess", "StartupError"]
+__all__ = ["ModemuInstance", "ModemuProcess", "StartupError", "serve_argv"]
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
@@ -42,7 +42,24 @@ class ModemuInstance:
     banner: str
     """The line the server printed."""
     pid: int | None = None
-    """The server's process id; None when the module is external (``--modemu-url``)."""
+    """The server's process id; None when the module runs inside the test process
+    (:class:`~modemu.testing.inprocess.ModemuThread`) or is external (``--modemu-url``)."""
+
+
+def serve_argv(
+    workdir: Path,
+    *,
+    tcp: bool = False,
+    profile: str | os.PathLike[str] | None = None,
+    args: Sequence[str] = (),
+) -> list[str]:
+    """``serve …`` arguments for a test's module: a pty link in ``workdir`` (or TCP on a
+    free loopback port), NV in memory, the profile, then the caller's extra arguments."""
+    where = ["--tcp", "127.0.0.1:0"] if tcp else ["--pty", str(Path(workdir) / "modem")]
+    line = ["serve", *where, "--state-dir", "none"]
+    if profile is not None:
+        line += ["--profile", str(profile)]
+    return [*line, *args]
 
 
 class ModemuProcess:
@@ -67,11 +84,12 @@ class ModemuProcess:
         self._stderr_path = self.workdir / "modemu-stderr.log"
 
     def command_line(self) -> list[str]:
-        where = ["--tcp", "127.0.0.1:0"] if self.tcp else ["--pty", str(self.workdir / "modem")]
-        line = [sys.executable, "-m", "modemu", "serve", *where, "--state-dir", "none"]
-        if self.profile is not None:
-            line += ["--profile", str(self.profile)]
-        return line + self.args
+        return [
+            sys.executable,
+            "-m",
+            "modemu",
+            *serve_argv(self.workdir, tcp=self.tcp, profile=self.profile, args=self.args),
+        ]
 
     def start(self, timeout: float = START_TIMEOUT) -> ModemuInstance:
         """Start the server and wait for its one line; :class:`StartupError` if it fails."""

@@ -3,23 +3,32 @@
 Registered through the ``pytest11`` entry point, so installing modemu is enough.
 
 Fixtures
-    ``modemu_instance``  starts ``python -m modemu serve --pty <tmp>/modem --state-dir none``
-                         (NV in memory, so tests never share state; SIGTERM at teardown)
-                         and yields a :class:`~modemu.testing.controller.ModemuInstance`
+    ``modemu_instance``  starts a module as ``modemu serve --pty <tmp>/modem --state-dir none``
+                         would (NV in memory, so tests never share state; stopped at
+                         teardown) and yields a :class:`~modemu.testing.controller.ModemuInstance`
     ``modem_path``       the pty path (None on a TCP port)
     ``modem_url``        what to give pyserial / :class:`~modemu.client.Modem`
     ``modem_client``     a connected, initialized blocking :class:`~modemu.client.Modem`
                          with the requested QICFG settings applied
     ``modemu_factory``   start more modules in one test: ``modemu_factory(profile=…)``
 
+Where the module runs: by default **inside the test process**, on a background event-loop
+thread (:class:`~modemu.testing.inprocess.ModemuThread`): a few milliseconds per test once
+modemu is imported, and teardown closes every thread, fd and pty it opened. With
+``--modemu-mode=process`` (or ini ``modemu_mode = process``, or ``process=True`` in a test's
+marker) each module is a ``python -m modemu serve`` child instead
+(:class:`~modemu.testing.controller.ModemuProcess`, SIGTERM at teardown): hundreds of
+milliseconds each, but a crash of the module cannot take the test run with it.
+
 Per test, with a marker::
 
     @pytest.mark.modemu(profile="ec200a.toml", args=["--rssi", "12"], tcp=False,
                         qicfg={"transpktsize": 512, "dataformat": (0, 0)}, activate=True,
-                        apn="internet")
+                        apn="internet", process=None)
 
-Per project, in ini: ``modemu_profile`` (a TOML path) and ``modemu_args`` (extra
-``serve`` arguments). On the command line, ``--modemu-url=/dev/ttyUSB2`` runs the same
+Per project, in ini: ``modemu_profile`` (a TOML path), ``modemu_args`` (extra
+``serve`` arguments) and ``modemu_mode`` (``thread`` or ``process``). On the command
+line, ``--modemu-url=/dev/ttyUSB2`` runs the same
 tests against a real module instead of starting one (profile and args are then ignored;
 QICFG settings are still applied).
 """
@@ -35,6 +44,7 @@ import pytest
 
 from modemu.client.sync import Modem
 from modemu.testing.controller import ModemuInstance, ModemuProcess
+from modemu.testing.inprocess import ModemuThread
 
 __all__ = [
     "modem_client",
@@ -45,6 +55,7 @@ __all__ = [
 ]
 
 MARKER = "modemu"
+MODES = ("thread", "process")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,14 +65,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="use the module at this pyserial URL instead of starting modemu",
     )
+    group.addoption(
+        "--modemu-mode",
+        choices=MODES,
+        default=None,
+        help="run each module on a thread of the test process (default) or as a "
+        "'modemu serve' child process (crash isolation)",
+    )
     parser.addini("modemu_profile", "TOML profile for the modemu_instance fixture", default="")
     parser.addini("modemu_args", "extra arguments for 'modemu serve'", default="")
+    parser.addini("modemu_mode", "thread (default) or process", default="thread")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(profile=None, args=(), tcp=False, qicfg=None, activate=False, apn=''): "
+        f"{MARKER}(profile=None, args=(), tcp=False, qicfg=None, activate=False, apn='', "
+        "process=None): "
         "configure the modemu fixtures for this test",
     )
 
@@ -82,31 +102,45 @@ def _profile_path(config: pytest.Config, value: Any) -> Path | None:
     return path if path.is_absolute() else Path(config.rootpath) / path
 
 
+def _mode(config: pytest.Config) -> str:
+    mode = config.getoption("--modemu-mode") or str(config.getini("modemu_mode")) or "thread"
+    if mode not in MODES:
+        raise pytest.UsageError(f"modemu_mode must be one of {MODES}, not {mode!r}")
+    return mode
+
+
 @pytest.fixture
 def modemu_factory(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., ModemuInstance]]:
-    """``modemu_factory(profile=None, args=(), tcp=False)`` starts one more module."""
+    """``modemu_factory(profile=None, args=(), tcp=False, process=None)`` starts one more
+    module (``process``: None follows ``--modemu-mode``, True/False forces a child or a
+    thread)."""
     config = request.config
-    processes: list[ModemuProcess] = []
+    running: list[ModemuProcess | ModemuThread] = []
 
     def start(
-        profile: str | Path | None = None, args: Any = (), tcp: bool = False
+        profile: str | Path | None = None,
+        args: Any = (),
+        tcp: bool = False,
+        process: bool | None = None,
     ) -> ModemuInstance:
         ini_profile = str(config.getini("modemu_profile"))
         ini_args = shlex.split(str(config.getini("modemu_args")))
-        process = ModemuProcess(
+        in_child = _mode(config) == "process" if process is None else process
+        kind = ModemuProcess if in_child else ModemuThread
+        module = kind(
             tmp_path_factory.mktemp("modemu"),
             tcp=tcp,
             profile=_profile_path(config, profile or ini_profile),
             args=[*ini_args, *args],
         )
-        processes.append(process)
-        return process.start()
+        running.append(module)
+        return module.start()
 
     yield start
-    for process in processes:
-        process.stop()
+    for module in running:
+        module.stop()
 
 
 @pytest.fixture
@@ -123,6 +157,7 @@ def modemu_instance(
         profile=options.get("profile"),
         args=tuple(options.get("args", ())),
         tcp=bool(options.get("tcp", False)),
+        process=options.get("process"),
     )
 
 
