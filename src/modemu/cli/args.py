@@ -11,11 +11,14 @@ import argparse
 import errno
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modemu.modem.nvstore import FileNvStore, MemoryNvStore, NvStore, default_state_dir
 from modemu.modem.profile import SIM_STATES, TIMING_MODES, Profile, resolve_profile
 from modemu.net.base import NetConfig
-from modemu.trace import Tracer
+
+if TYPE_CHECKING:  # the tracer pulls in asyncio; `modemu --help` must not
+    from modemu.trace import Tracer
 
 __all__ = [
     "PROFILE_FLAGS",
@@ -156,6 +159,8 @@ def tracer_from_args(
     """The tracer ``--trace`` asks for (None without it); ``meta`` goes in the header."""
     if not args.trace:
         return None
+    from modemu.trace import Tracer  # noqa: PLC0415
+
     return Tracer.open(args.trace, source="serve", redact=args.trace_redact, meta=meta)
 
 
