@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import struct
 
+import icmplib
 import pytest
 from icmplib.exceptions import SocketPermissionError
 from net_testkit import LOOPBACK, open_net
@@ -67,7 +68,7 @@ def test_ping_without_icmp_permission_is_550(net_run, monkeypatch, caplog):
     def refuse(*args, **kwargs):
         raise SocketPermissionError(False)
 
-    monkeypatch.setattr(ping_module, "ICMPv4Socket", refuse)
+    monkeypatch.setattr(icmplib, "ICMPv4Socket", refuse)  # ping.py imports it when used
 
     async def body():
         async with open_net() as (net, rec):
