@@ -11,16 +11,18 @@ treats a backwards step as reordered lines).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from modemu import __version__
 from modemu.trace.files import open_private
 from modemu.trace.format import Chunk, Direction, End, Event, Header, encode_record
 from modemu.trace.redact import Redactor
+
+if TYPE_CHECKING:  # annotations only: reading a trace (modemu view) needs no event loop
+    import asyncio
 
 __all__ = ["RESERVED_FIELDS", "Tracer", "steady_wall_clock"]
 
