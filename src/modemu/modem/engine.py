@@ -62,6 +62,7 @@ from modemu.modem.state import (
     Settings,
     SimState,
 )
+from modemu.modem.terminator import LF, TerminatorWait
 from modemu.net.base import (
     AllAcked,
     Closed,
@@ -158,6 +159,7 @@ class ModemEngine:
         self._pending: _Pending | None = None
         self._after_line: list[Callable[[], None]] = []
         self._executing = False
+        self._terminator = TerminatorWait()
         self.input_blocked = False
         """Set by a data mode whose peer is not keeping up; the host is paused meanwhile."""
         self.note: Callable[..., None] = lambda event, **fields: None
@@ -224,10 +226,16 @@ class ModemEngine:
 
     def handle_net(self, event: NetEvent, now: float) -> None:
         self.now = now
+        if self._terminator.deferred:  # a data phase is about to open: after it
+            self._terminator.held_events.append(event)
+            return
+        self._dispatch_net(event)
+        self._drain_inbox()
+
+    def _dispatch_net(self, event: object) -> None:
         handler = self._net_handlers.get(type(event))
         if handler is not None:
             handler(event)
-        self._drain_inbox()
 
     def apply_change(self, change: changes.Change, now: float) -> None:
         """The one entry point for changes from outside the host's commands (faults, tests,
@@ -340,6 +348,24 @@ class ModemEngine:
                 self._executing = False
         self._flush_urcs()
 
+    def when_terminated(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (write ``>`` or ``CONNECT`` and enter the data phase) once the
+        current command line's terminator is complete: now if it is, else at the next host
+        byte (an LF is dropped as part of the terminator) or when ``lf_wait`` runs out."""
+        term = self._terminator
+        if term.deadline is None or self.now >= term.deadline:
+            self._complete_terminator()
+            action()
+            return
+        term.deferred.append(action)
+        if term.timer is None:
+            term.timer = self.call_at(term.deadline, self._complete_terminator)
+
+    def report_error(self, kind: Kind, error: CommandError) -> None:
+        """The one place a failure becomes ``ERROR``/``+CME ERROR`` (and the QI error code),
+        for failures found outside a handler too (data entry, ``+Q`` syntax errors)."""
+        self._report_error(kind, error)
+
     def after_line(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the current command line's final result is written."""
         self._after_line.append(action)
@@ -396,6 +422,8 @@ class ModemEngine:
             self.change_mode(Trigger.POWER_OFF)
         self._pending = None
         self._after_line.clear()
+        self._terminator.take()
+        self._terminator.take_held_events()  # the sockets they concern are gone
         self.sink = None
         self._inbox.clear()
         self._urcs.clear()
@@ -421,6 +449,10 @@ class ModemEngine:
         pos = 0
         size = len(data)
         while pos < size:
+            if self._terminator.pending:
+                pos += data[pos] == LF  # the LF completing the line's CR is never data
+                self._complete_terminator()
+                continue
             mode = self.mode
             if mode is PortMode.COMMAND:
                 fed = self._reader.feed(data[pos:], self.settings.echo)
@@ -428,6 +460,8 @@ class ModemEngine:
                 if fed.echo:
                     self._out += fed.echo
                 if fed.event is not None:
+                    if not isinstance(fed.event, RepeatLine):  # ended by S3
+                        self._terminator.begin(self.now, self.profile.lf_wait)
                     self._on_line(fed.event)
             elif self.sink is not None and mode is not PortMode.BUSY:
                 used = self.sink.feed(data[pos:], self.now)
@@ -438,6 +472,13 @@ class ModemEngine:
                 break
         return pos
 
+    def _complete_terminator(self) -> None:
+        for action in self._terminator.take():
+            action()
+        for event in self._terminator.take_held_events():
+            self._dispatch_net(event)
+        self._flush_urcs()
+
     def _on_line(self, event: CommandLine | RepeatLine | LineTooLong) -> None:
         if isinstance(event, LineTooLong):
             self.result(Result.ERROR)
@@ -447,8 +488,9 @@ class ModemEngine:
         parsed = _parse_line(body)
         if parsed is None:
             if body[:2].upper() == "+Q":  # a malformed TCP/IP command: invalid parameters
-                self.settings.last_qi_error = 552
-            self.result(Result.ERROR)
+                self._report_error(Kind.TCPIP, CommandError())
+            else:
+                self.result(Result.ERROR)
             return
         self._executing = True
         try:
@@ -526,6 +568,8 @@ class ModemEngine:
 
     def _flush_urcs(self) -> None:
         if self.mode is not PortMode.COMMAND or self._executing or not self._urcs:
+            return
+        if self._terminator.deferred:  # nothing between a command and its prompt
             return
         verbose = self.settings.verbose
         while self._urcs:

@@ -156,6 +156,11 @@ class Profile:
     time_qntp: float = 0.5
     time_qping: float = 0.1
     time_reboot: float = 8.0
+    # line discipline
+    lf_wait: float = 0.005
+    """Seconds a command that opens a data phase (``>``, ``CONNECT``) waits for the LF that
+    may follow its CR before answering; that LF is part of the terminator, never data
+    (docs/line-discipline.md). 5 ms is ~60 byte times at 115200 baud."""
 
     def with_overrides(self, **values: Any) -> Profile:
         """A copy with some fields replaced; ``None`` values are ignored, others checked."""
@@ -268,6 +273,7 @@ def validate(profile: Profile) -> Profile:
             _check(_printable(line), f"{name} entries must be printable one-line text")
     for name in ("manufacturer", "model", "revision", "qgmr_suffix", "operator"):
         _check(_printable(getattr(profile, name)), f"{name} must be printable one-line text")
+    _check(0 < profile.lf_wait <= 1.0, "lf_wait must be more than 0 and at most 1 second")
     return profile
 
 

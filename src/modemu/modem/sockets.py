@@ -250,7 +250,11 @@ class SocketRuntime:
     # -- transparent mode ---------------------------------------------------------------
 
     def enter_transparent(self, slot: SocketSlot) -> None:
-        """Write ``CONNECT`` and bridge the port to ``slot``; buffered data follows (A12)."""
+        """Write ``CONNECT`` and bridge the port to ``slot``; buffered data follows (A12).
+        Held until the command line's terminator is complete (docs/line-discipline.md)."""
+        self.engine.when_terminated(lambda: self._connect(slot))
+
+    def _connect(self, slot: SocketSlot) -> None:
         m = self.engine
         slot.access_mode = AccessMode.TRANSPARENT
         m.result(Result.CONNECT)

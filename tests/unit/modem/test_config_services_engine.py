@@ -132,10 +132,10 @@ def test_transpktsize_and_transwaittm_shape_packets(h: Harness) -> None:
 def test_dataformat_hex_both_ways(h: Harness) -> None:
     h.send(b'AT+QICFG="dataformat",1,1;+QISDE=0\r')
     h.open(0)
-    assert h.send(b"AT+QISEND=0,3\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0,3\r\n") == b"\r\n>"
     assert h.send(b"41420D") == b"\r\nSEND OK\r\n"
     assert h.net.sent(0) == b"AB\r"
-    assert h.send(b"AT+QISEND=0,1\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0,1\r\n") == b"\r\n>"
     assert h.send(b"ZZ") == b"\r\nERROR\r\n"
     h.event(Received(0, b"\x00\xff"))
     assert h.send(b"AT+QIRD=0\r") == b"\r\n+QIRD: 2\r\n00FF\r\n\r\nOK\r\n"
@@ -159,13 +159,13 @@ def test_recvind_reports_length(h: Harness) -> None:
 def test_formatcfg_changes_the_prompt(h: Harness) -> None:
     h.send(b'AT+QICFG="formatcfg",1\r')
     h.open(0)
-    assert h.send(b"AT+QISEND=0,1\r") == b"\r\n>\r\n"
+    assert h.send(b"AT+QISEND=0,1\r\n") == b"\r\n>\r\n"
 
 
 def test_qisend_timeout_expires_with_error_569(h: Harness) -> None:
     h.send(b'AT+QICFG="qisend/timeout",2\r')
     h.open(0)
-    assert h.send(b"AT+QISEND=0,10\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0,10\r\n") == b"\r\n>"
     assert h.send(b"abc") == b"abc"
     assert h.advance(1.9) == b""
     assert h.advance(0.2) == b"\r\nERROR\r\n"

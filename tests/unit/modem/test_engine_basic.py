@@ -385,10 +385,10 @@ def test_quiet_keeps_send_ok(modem: Modem) -> None:
     m.engine.handle_net(Opened(0, ("10.7.157.1", 5000), ("1.2.3.4", 80)), m.now)
     assert m.take() == b"\r\n+QIOPEN: 0,0\r\n"
     assert m.cmd("ATQ1") == b""
-    assert m.send(b"AT+QISEND=0,5\r") == b"\r\n>"
+    assert m.send(b"AT+QISEND=0,5\r\n") == b"\r\n>"
     assert m.send(b"hello") == b"hello\r\nSEND OK\r\n"
     assert m.cmd("ATV0") == b""
-    assert m.send(b"AT+QISEND=0,2\r") == b"\r\n>"
+    assert m.send(b"AT+QISEND=0,2\r\n") == b"\r\n>"
     assert m.send(b"hi") == b"hiSEND OK\r\n"  # V0 text final: no leading CRLF
     assert m.cmd("AT+QIACT=99") == b""  # ERROR suppressed
     assert m.cmd("ATQ0") == b"0\r"

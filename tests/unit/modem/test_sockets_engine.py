@@ -87,9 +87,9 @@ def test_seed_3_2_buffer_mode_client(h: Harness) -> None:
     assert h.send(b"AT+QISTATE=1,0\r") == (
         b'\r\n+QISTATE: 0,"TCP","127.0.0.1",8009,65514,2,1,0,0,"uart1"\r\n\r\nOK\r\n'
     )
-    assert h.send(b"AT+QISEND=0\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0\r\n") == b"\r\n>"
     assert h.send(b"test1\x1a") == b"test1\r\nSEND OK\r\n"
-    assert h.send(b"AT+QISEND=0,4\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0,4\r\n") == b"\r\n>"
     assert h.send(b"test") == b"test\r\nSEND OK\r\n"
     assert h.send(b"AT+QISEND=0,0\r") == b"\r\n+QISEND: 9,9,0\r\n\r\nOK\r\n"
     assert h.send(b'AT+QISENDEX=0,"3132333435"\r') == b"\r\nSEND OK\r\n"
@@ -221,7 +221,7 @@ def test_qiclose_unused_id_is_ok(h: Harness) -> None:
 def test_urc_during_data_entry_comes_after_send_ok(h: Harness) -> None:
     h.open_tcp(0)
     h.open_tcp(1)
-    assert h.send(b"AT+QISEND=0,5\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0,5\r\n") == b"\r\n>"
     assert h.send(b"ab") == b"ab"
     assert h.event(Received(1, b"zz")) == b""  # held: the host is typing data
     assert h.event(PeerClosed(1)) == b""
@@ -241,7 +241,7 @@ def test_fixed_length_data_is_binary_and_stray_ctrl_z_is_ignored(h: Harness) -> 
 
 def test_variable_length_escape_cancels(h: Harness) -> None:
     h.open_tcp(0)
-    assert h.send(b"AT+QISEND=0\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0\r\n") == b"\r\n>"
     assert h.send(b"abc\x1b") == b"abc\r\nOK\r\n"
     assert h.net.sent(0) == b""
     assert h.send(b"AT+QIGETERROR\r") == b"\r\n+QIGETERROR: 571,cancel sending\r\n\r\nOK\r\n"
@@ -250,10 +250,10 @@ def test_variable_length_escape_cancels(h: Harness) -> None:
 def test_variable_length_over_1460_is_error(h: Harness) -> None:
     h.open_tcp(0)
     h.send(b"AT+QISDE=0\r")
-    h.send(b"AT+QISEND=0\r")
+    assert h.send(b"AT+QISEND=0\r\n") == b"\r\n>"
     assert h.send(b"x" * 2000 + b"\x1a") == b"\r\nERROR\r\n"
     assert h.net.sent(0) == b""
-    assert h.send(b"AT+QISEND=0\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0\r\n") == b"\r\n>"
     assert h.send(b"\x1a") == b"\r\nSEND OK\r\n"  # empty send: SEND OK, 0 bytes
 
 
@@ -261,7 +261,7 @@ def test_send_fail_when_unacked_exceeds_buffer(h: Harness) -> None:
     h.open_tcp(0)
     h.send(b"AT+QISDE=0\r")
     h.net.backlogs[0] = 10240 - 3
-    assert h.send(b"AT+QISEND=0,4\r") == b"\r\n>"
+    assert h.send(b"AT+QISEND=0,4\r\n") == b"\r\n>"
     assert h.send(b"abcd") == b"\r\nSEND FAIL\r\n"
     assert h.net.sent(0) == b""
     assert h.send(b'AT+QISENDEX=0,"313233"\r') == b"\r\nSEND OK\r\n"
@@ -355,7 +355,7 @@ def test_udp_service_send_form(h: Harness) -> None:
     h.event(Opened(2, ("127.0.0.1", 3030), None))
     assert h.send(b"AT+QISEND=2,4\r") == b"\r\nERROR\r\n"  # address required
     assert h.send(b'AT+QISEND=2,4,"localhost",5000\r') == b"\r\nERROR\r\n"
-    assert h.send(b'AT+QISEND=2,4,"127.0.0.1",5000\r') == b"\r\n>"
+    assert h.send(b'AT+QISEND=2,4,"127.0.0.1",5000\r\n') == b"\r\n>"
     assert h.send(b"ping") == b"ping\r\nSEND OK\r\n"
     assert h.net.calls_to("send")[-1] == (2, b"ping", ("127.0.0.1", 5000))
 
@@ -385,7 +385,7 @@ def test_plus_escape_with_guard_times(h: Harness) -> None:
     assert h.net.sent(0) == b""
     assert h.send(b"AT+QISTATE=1,0\r").split(b",")[8] == b"0"  # now buffer mode
     assert h.event(Received(0, b"late")) == b'\r\n+QIURC: "recv",0\r\n'
-    assert h.send(b"ATO\r") == b"\r\nCONNECT\r\nlate"  # buffered data flushed raw (A12)
+    assert h.send(b"ATO\r\n") == b"\r\nCONNECT\r\nlate"  # buffered data flushed raw (A12)
 
 
 def test_plus_inside_data_is_data(h: Harness) -> None:
@@ -440,7 +440,7 @@ def test_qiswtmd_buffer_to_push_flushes(h: Harness) -> None:
     h.open_tcp(0)
     h.event(Received(0, b"held"))
     assert h.send(b"AT+QISWTMD=0,1\r") == b'\r\nOK\r\n\r\n+QIURC: "recv",0,4\r\nheld\r\n'
-    assert h.send(b"AT+QISWTMD=0,2\r") == b"\r\nCONNECT\r\n"
+    assert h.send(b"AT+QISWTMD=0,2\r\n") == b"\r\nCONNECT\r\n"
     assert h.engine.mode is PortMode.TRANSPARENT
 
 

@@ -218,6 +218,8 @@ def _send_query(m: ModemView, slot: SocketSlot) -> Outcome:
 def _prompt(
     m: ModemView, slot: SocketSlot, length: int | None, dest: tuple[str, int] | None
 ) -> None:
+    """Open data entry once the command line's terminator is complete (its LF is never
+    payload, docs/line-discipline.md)."""
     cfg = m.settings.qicfg
     echo = m.write if m.settings.qisde else None
     timer = None
@@ -228,10 +230,15 @@ def _prompt(
         _finish_send(m, slot.conn_id, result, dest)
 
     entry = DataEntry(length, echo, done, hex_input=bool(cfg.dataformat[0]))
-    m.write(b"\r\n>\r\n" if cfg.formatcfg else b"\r\n>")
-    m.enter_sink(entry, Trigger.PROMPT)
-    if cfg.qisend_timeout:
-        timer = m.call_later(cfg.qisend_timeout, entry.expire)
+
+    def open_entry() -> None:
+        nonlocal timer
+        m.write(b"\r\n>\r\n" if cfg.formatcfg else b"\r\n>")
+        m.enter_sink(entry, Trigger.PROMPT)
+        if cfg.qisend_timeout:
+            timer = m.call_later(cfg.qisend_timeout, entry.expire)
+
+    m.when_terminated(open_entry)
 
 
 def _finish_send(
@@ -251,11 +258,10 @@ def _answer_send(
         m.settings.last_qi_error = QiError.SEND_CANCELLED
         m.result(Result.OK)
     elif result.timed_out or result.too_long or result.bad_hex:
-        m.settings.last_qi_error = QiError.TIMEOUT if result.timed_out else QiError.INVALID_PARAMS
-        m.result(Result.ERROR)
+        code = QiError.TIMEOUT if result.timed_out else QiError.INVALID_PARAMS
+        m.report_error(Kind.TCPIP, CommandError(code))
     elif slot.state is not SocketState.CONNECTED or slot.closing_by_host:
-        m.settings.last_qi_error = QiError.SOCKET_CLOSED
-        m.result(Result.ERROR)
+        m.report_error(Kind.TCPIP, CommandError(QiError.SOCKET_CLOSED))
     else:
         m.settings.last_qi_error = 0
         _transmit(m, slot, result.payload, dest)
