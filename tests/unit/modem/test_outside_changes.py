@@ -77,7 +77,7 @@ def test_urcs_of_a_change_wait_for_the_data_prompt_to_finish(modem: Modem) -> No
     assert modem.cmd('AT+QIOPEN=1,0,"UDP","127.0.0.1",9,0,0') == OK
     modem.engine.handle_net(Opened(0, ("10.7.157.1", 5000), ("127.0.0.1", 9)), modem.now)
     assert modem.take() == b"\r\n+QIOPEN: 0,0\r\n"
-    assert modem.cmd("AT+QISEND=0,2").endswith(b">")
+    assert modem.send(b"AT+QISEND=0,2\r\n").endswith(b">")  # CRLF: prompt at the LF
     assert change(modem, NetworkRegistration(RegStat.NOT_REGISTERED)) == b""
     assert modem.send(b"hi") == b"hi\r\nSEND OK\r\n\r\n+CREG: 0\r\n"  # QISDE echo
 
