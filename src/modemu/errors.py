@@ -16,7 +16,9 @@ and timeouts that are also ``TimeoutError`` after ``python-can``)::
      ├── ConnectionClosed              the socket is closed (peer FIN, NO CARRIER, close())
      │                                 also a ``ConnectionError``
      ├── PortError                     the serial port (or URL) failed or went away
-     └── ModemTimeout                  no answer in time; also a ``TimeoutError``
+     ├── ModemTimeout                  no answer in time; also a ``TimeoutError``
+     └── ControlError                  the control interface refused a request (unknown
+                                       fault, bad argument, not possible right now)
 
 ``qi_error`` is a :class:`~modemu.at.codes.QiError` when the code is one of the documented
 550-574 values and a plain ``int`` otherwise, so unexpected firmware codes still surface.
@@ -30,6 +32,7 @@ __all__ = [
     "CmeError",
     "CommandError",
     "ConnectionClosed",
+    "ControlError",
     "LocalProtocolError",
     "ModemTimeout",
     "ModemuError",
@@ -126,3 +129,8 @@ class PortError(ModemuError):
 
 class ModemTimeout(ModemuError, TimeoutError):  # noqa: N818 - reads as a sentence
     """The module did not answer (or the awaited URC did not arrive) in time."""
+
+
+class ControlError(ModemuError):
+    """The control interface refused a request: unknown operation, bad or missing argument,
+    or a fault that does not apply in the module's present state. Nothing was changed."""

@@ -30,12 +30,16 @@ from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+from modemu.control.target import FaultTarget
 from modemu.modem.nvstore import MemoryNvStore, NvStore
 from modemu.modem.profile import Profile
 from modemu.net.base import EventSink, NetBackend, NetConfig, NetEvent
+from modemu.net.faulty import FaultyNet
+from modemu.net.policy import Policy
 from modemu.net.tap import NetObserver, TraceNotes, tap_factory
 from modemu.trace import Tracer
 from modemu.transport.base import Transport
+from modemu.transport.uartfaults import HostLine
 
 __all__ = ["Engine", "EngineFactory", "NetFactory", "VirtualModem", "new_event_loop", "run"]
 
@@ -111,6 +115,8 @@ class VirtualModem:
         tracer: Tracer | None = None,
         engine_factory: EngineFactory | None = None,
         net_observers: Sequence[NetObserver] = (),
+        policy: Policy | None = None,
+        control_path: str | None = None,
     ) -> None:
         self.profile = profile or Profile()
         self.transport = transport
@@ -133,6 +139,13 @@ class VirtualModem:
         self._repump = False
         self._pending: deque[NetEvent] = deque()
         self._closing = False
+        self._policy = policy
+        self._faulty: FaultyNet | None = None
+        self._host_line: HostLine | None = None
+        self._target: FaultTarget | None = None
+        self.control_path = control_path
+        """Where ``start`` opens the control socket (None: no socket)."""
+        self._control: Any = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -163,20 +176,78 @@ class VirtualModem:
         self._stopped = asyncio.Event()
         if self.tracer is not None:
             self.tracer.attach_loop(self._loop)
+        loop = self._loop
         try:
-            self._net = self._net_factory(self._on_net_event)
+            self._faulty = FaultyNet(
+                self._on_net_event,
+                self._build_inner_net,
+                schedule=loop.call_later,
+                policy=self._policy,
+                note=self.trace_event,
+            )
             self._engine = self._engine_factory(
-                self.profile, self._net, self._nv, self._loop.time()
+                self.profile, self._faulty, self._nv, self._loop.time()
             )
             if hasattr(self._engine, "note"):
                 self._engine.note = self.trace_event  # dropped datagrams etc. → trace
+            self._host_line = HostLine(
+                self.transport.write, loop.call_later, self._on_host_writable
+            )
+            self._target = _fault_target(self._engine, self._faulty, self._host_line, self)
             await self.transport.start(_Listener(self))
+            if self.control_path is not None:
+                await self._start_control(self.control_path)
         except BaseException:
             await self._close_net()
             self._close_tracer()
             raise
         log.info("module %s serving on %s", self.profile.model, self.transport.describe())
         self._run_due_timers()
+
+    def _build_inner_net(self, sink: EventSink) -> NetBackend:
+        self._net = self._net_factory(sink)
+        return self._net
+
+    async def _start_control(self, path: str) -> None:
+        from modemu.control.server import ControlServer  # noqa: PLC0415
+
+        self._control = ControlServer(path, self.control)
+        await self._control.start()
+
+    # -- faults and control -----------------------------------------------------------------
+
+    def control(self, op: str, args: dict[str, Any]) -> Any:
+        """Run one control operation (``status``, a fault…) and pump the result out."""
+        from modemu.control.ops import run_operation  # noqa: PLC0415
+        from modemu.errors import ControlError  # noqa: PLC0415
+
+        if self._target is None:
+            raise ControlError("this module has no fault controls (custom engine)")
+        if self._closing:
+            raise ControlError("the module is shutting down")
+        self._busy = True
+        try:
+            result = run_operation(self._target, op, args)
+        finally:
+            self._busy = False
+            self.pump()
+        return result
+
+    def fault(self, name: str, **args: Any) -> Any:
+        """Apply a fault now: ``vm.fault("pdp-deact", cid=1)`` (see ``docs/faults.md``)."""
+        return self.control(name, args)
+
+    def status(self) -> dict[str, Any]:
+        """Mode, contexts, sockets and their counters, queued URCs, faults in force."""
+        result = self.control("status", {})
+        assert isinstance(result, dict)
+        return result
+
+    @property
+    def fault_target(self) -> FaultTarget:
+        if self._target is None:
+            raise RuntimeError("VirtualModem is not started or has a custom engine")
+        return self._target
 
     def _run_due_timers(self) -> None:
         """Run timers already due (boot with ``boot_delay = 0``) before :meth:`start`
@@ -206,6 +277,8 @@ class VirtualModem:
         self._closing = True
         self.stop()
         try:
+            if self._control is not None:
+                await self._control.aclose()
             await self.transport.aclose()
         finally:
             self._cancel_timer()
@@ -266,7 +339,10 @@ class VirtualModem:
         if out:
             if self.tracer is not None:
                 self.tracer.chunk("tx", out)
-            self.transport.write(out)
+            if self._host_line is not None:
+                self._host_line.write(out)
+            else:
+                self.transport.write(out)
         self._gate_input(engine.wants_input)
         self._arm_timer(engine.next_deadline())
 
@@ -350,6 +426,9 @@ class VirtualModem:
 
     async def _close_net(self) -> None:
         """Await the back end's ``aclose()`` if it has one (``NetBackend.close`` is per socket)."""
+        faulty, self._faulty = self._faulty, None
+        if faulty is not None:
+            faulty.cancel_timers()
         net, self._net = self._net, None
         if net is None:
             return
@@ -360,6 +439,16 @@ class VirtualModem:
     def _close_tracer(self) -> None:
         if self.tracer is not None:
             self.tracer.close()
+
+
+def _fault_target(
+    engine: Engine, net: FaultyNet, line: HostLine, modem: VirtualModem
+) -> FaultTarget | None:
+    from modemu.modem.engine import ModemEngine  # noqa: PLC0415
+
+    if not isinstance(engine, ModemEngine):
+        return None
+    return FaultTarget(engine, net, line, modem.trace_event)
 
 
 class _Listener:

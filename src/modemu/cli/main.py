@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from modemu import __version__
+from modemu.cli import control as control_cli
 from modemu.cli import view as view_cli
 from modemu.cli.args import (
     add_net_args,
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     add_profiles_command(commands)
     view_cli.add_parser(commands)
+    control_cli.add_commands(commands)
     return parser
 
 
@@ -136,6 +138,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_verbosity_args(serve)
     add_profile_args(serve)
     add_net_args(serve)
+    control_cli.add_serve_args(serve)
     serve.set_defaults(func=_serve)
 
 
@@ -191,6 +194,8 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
             profile=profile,
             net_config=net_config,
             nv=nv,
+            policy=control_cli.policy_from_args(args),
+            control_path=control_cli.control_path_from_args(args),
             tracer=tracer_from_args(args, {"model": profile.model}),  # last: it holds a file
             net_observers=[capture] if capture is not None else [],
         )

@@ -160,6 +160,7 @@ class ModemEngine:
         self._after_line: list[Callable[[], None]] = []
         self._executing = False
         self._terminator = TerminatorWait()
+        self._hang: Timer | None = None
         self.input_blocked = False
         """Set by a data mode whose peer is not keeping up; the host is paused meanwhile."""
         self.note: Callable[..., None] = lambda event, **fields: None
@@ -307,6 +308,11 @@ class ModemEngine:
         self._flush_urcs()
 
     @property
+    def queued_urcs(self) -> list[str]:
+        """URCs waiting for the port (headers only for data-carrying ones), oldest first."""
+        return [u[0] if isinstance(u, tuple) else u.decode("latin-1") for u in self._urcs]
+
+    @property
     def urc_backlog(self) -> int:
         """Bytes of payload waiting in the URC queue (used to pause sockets)."""
         return sum(len(u[2]) for u in self._urcs if isinstance(u, tuple))
@@ -413,11 +419,31 @@ class ModemEngine:
         self.state.settings = Settings()
         self.apply_s_registers()
 
+    def hang(self, seconds: float, keep_input: bool) -> None:
+        """The ``hang`` fault: busy for ``seconds`` (no echo, answer or URC; input held),
+        then answer the held input (``keep_input``) or forget it. A power-off ends it."""
+        self.change_mode(Trigger.PENDING)
+        self._hang = self.call_later(seconds, lambda: self._end_hang(keep_input))
+
+    @property
+    def hung(self) -> bool:
+        return self._hang is not None
+
+    def _end_hang(self, keep_input: bool) -> None:
+        self._hang = None
+        if not keep_input:
+            self._inbox.clear()
+        if self.mode is PortMode.BUSY:
+            self.change_mode(Trigger.DONE)
+
     def power_off(self) -> None:
         """Lose all volatile state: sockets, requests in flight, active contexts, queued
         output."""
         self.sockets.release_all()
         self.services.reset()
+        if self._hang is not None:
+            self._hang.cancel()
+            self._hang = None
         if self.mode is not PortMode.OFF:
             self.change_mode(Trigger.POWER_OFF)
         self._pending = None

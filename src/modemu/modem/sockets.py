@@ -60,6 +60,15 @@ class SocketRuntime:
         self.next_req = 1
         self.broken: set[int] = set()
         self.auto_timers: dict[int, Timer] = {}
+        self.send_failures = 0
+        """Sends left that answer ``SEND FAIL`` (the ``send-fail`` fault)."""
+
+    def take_send_failure(self) -> bool:
+        """True (and one fewer left) when the ``send-fail`` fault claims this send."""
+        if self.send_failures <= 0:
+            return False
+        self.send_failures -= 1
+        return True
 
     def request_id(self) -> int:
         req = self.next_req

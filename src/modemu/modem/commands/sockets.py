@@ -272,7 +272,8 @@ def _transmit(m: ModemView, slot: SocketSlot, payload: bytes, dest: tuple[str, i
     cfg = m.settings.qicfg
     rt = m.sockets
     is_tcp = slot.service in (Service.TCP, Service.TCP_INCOMING)
-    if is_tcp and m.net.backlog(slot.conn_id) + len(payload) > cfg.send_buffersize:
+    full = is_tcp and m.net.backlog(slot.conn_id) + len(payload) > cfg.send_buffersize
+    if full or rt.take_send_failure():
         m.final_text(FinalKind.SEND_FAIL.value)
         return
     if payload:
