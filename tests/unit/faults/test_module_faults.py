@@ -50,7 +50,7 @@ def test_urcs_wait_for_a_running_command_response() -> None:
     b = Bench()
     b.activate()
     b.open_tcp(0)
-    assert b.cmd("AT+QISEND=0,3") == b"\r\n>"
+    assert b.send(b"AT+QISEND=0,3\r\n") == b"\r\n>"
     assert b.fault("urc", text='+QIURC: "custom"') == b""
     assert b.send(b"abc") == b'abc\r\nSEND OK\r\n\r\n+QIURC: "custom"\r\n'
 
@@ -157,9 +157,9 @@ def test_send_fail_next_n_sends() -> None:
     b.open_tcp(0)
     b.fault("send-fail", count=2)
     for _ in range(2):
-        assert b.cmd("AT+QISEND=0,2") == b"\r\n>"
+        assert b.send(b"AT+QISEND=0,2\r\n") == b"\r\n>"
         assert b.send(b"hi") == b"hi\r\nSEND FAIL\r\n"  # payload echoed, as ever
-    assert b.cmd("AT+QISEND=0,2") == b"\r\n>"
+    assert b.send(b"AT+QISEND=0,2\r\n") == b"\r\n>"
     assert b.send(b"hi") == b"hi\r\nSEND OK\r\n"
     assert b.fake.sent(0) == b"hi"
 
