@@ -45,3 +45,15 @@ def test_a_bad_profile_file_stops_serve_before_it_listens(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"profile {bad}: [timing] qiact: time_qiact must be a number" in captured.err
+
+
+def test_timing_flag_overrides_the_profile() -> None:
+    from modemu.cli.args import profile_from_args  # noqa: PLC0415 - only this test needs it
+    from modemu.cli.main import build_parser  # noqa: PLC0415
+
+    parser = build_parser()
+    args = parser.parse_args(["serve", "--pty", "--profile", "bg96", "--timing", "real"])
+    profile = profile_from_args(args)
+    assert (profile.model, profile.timing, profile.delay("qiact")) == ("BG96", "real", 2.0)
+    default = profile_from_args(parser.parse_args(["serve", "--pty", "--profile", "bg96"]))
+    assert default.delay("qiact") == 0.0

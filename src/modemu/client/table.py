@@ -144,4 +144,3 @@ class SocketTable:
 
     def _on_context(self, cid: int) -> list[SocketEndpoint]:
         return [sock for sock in self._sockets.values() if sock.context_id == cid]
-

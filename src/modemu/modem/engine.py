@@ -37,6 +37,7 @@ from modemu.at.lineread import CommandLine, CommandLineReader, LineTooLong, Repe
 from modemu.at.syntax import AtSyntaxError, CommandCall, Form, parse_command_line
 from modemu.modem import changes
 from modemu.modem.commands import build_registry
+from modemu.modem.delays import Delays
 from modemu.modem.modes import PortMode, Trigger, transition
 from modemu.modem.nvstore import MemoryNvStore, NvStore, restore_state, save_state
 from modemu.modem.profile import Profile
@@ -147,6 +148,7 @@ class ModemEngine:
         self.registry = registry if registry is not None else build_registry()
         self.sockets = SocketRuntime(self)
         self.services = NetServices(self)
+        self.delays = Delays(self)
         self.host_writable = True
         self.sink: InputSink | None = None
         self._reader = CommandLineReader(profile.max_line)
@@ -444,6 +446,7 @@ class ModemEngine:
         if self._hang is not None:
             self._hang.cancel()
             self._hang = None
+        self.delays.reset()
         if self.mode is not PortMode.OFF:
             self.change_mode(Trigger.POWER_OFF)
         self._pending = None

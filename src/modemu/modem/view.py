@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from modemu.at.codes import Result
+    from modemu.modem.delays import Delays
     from modemu.modem.engine import InputSink, Timer
     from modemu.modem.modes import PortMode, Trigger
     from modemu.modem.profile import Profile
-    from modemu.modem.registry import CommandError, Kind
+    from modemu.modem.registry import CommandError, Kind, Outcome
     from modemu.modem.services import NetServices
     from modemu.modem.sockets import SocketRuntime
     from modemu.modem.state import ModuleState, PdpContext, Settings
@@ -39,6 +40,7 @@ class ModemView(Protocol):
 
     sockets: SocketRuntime
     services: NetServices
+    delays: Delays
     mode: PortMode
     now: float
     wall_clock: Callable[[], float]
@@ -55,6 +57,7 @@ class ModemView(Protocol):
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer: ...
     def after_line(self, action: Callable[[], None]) -> None: ...
     def begin_pending(self, kind: Kind) -> None: ...
+    def finish_pending(self, outcome: Outcome, error: CommandError | None = None) -> None: ...
     def change_mode(self, trigger: Trigger) -> None: ...
     def enter_sink(self, sink: InputSink, trigger: Trigger) -> None: ...
     def when_terminated(self, action: Callable[[], None]) -> None: ...

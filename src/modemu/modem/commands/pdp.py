@@ -77,6 +77,10 @@ def activate(m: ModemView, call: CommandCall) -> Outcome:
         m.info(*(pdp_address_line(m, cid) for cid in sorted(m.contexts) if m.contexts[cid].active))
         return None
     cid = Params(call, 1).integer(0, 1, m.profile.contexts)
+    return m.delays.reply_later("qiact", lambda: _activate(m, cid))
+
+
+def _activate(m: ModemView, cid: int) -> Outcome:
     ctx = m.context(cid)
     if ctx.active:
         raise CommandError(QiError.PDP_OPEN_FAILED)
@@ -95,6 +99,10 @@ def activate(m: ModemView, call: CommandCall) -> Outcome:
 )
 def deactivate(m: ModemView, call: CommandCall) -> Outcome:
     cid = Params(call, 1).integer(0, 1, m.profile.contexts)
+    return m.delays.reply_later("qideact", lambda: _deactivate(m, cid))
+
+
+def _deactivate(m: ModemView, cid: int) -> Outcome:
     m.deactivate_context(cid)
     return None
 

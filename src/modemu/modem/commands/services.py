@@ -86,7 +86,8 @@ def dns_lookup(m: ModemView, call: CommandCall) -> Outcome:
         m.urc(f'+QIURC: "dnsgip",{QiError.DNS_BUSY}')
     else:
         svc.dns_req = svc.new_req()
-        m.net.resolve(svc.dns_req, host, dns_servers(m, ctx))
+        req, servers = svc.dns_req, dns_servers(m, ctx)
+        m.delays.run_later("dnsgip", lambda: m.net.resolve(req, host, servers))
     return None
 
 
@@ -116,7 +117,8 @@ def ping(m: ModemView, call: CommandCall) -> Outcome:
         return None
     svc.ping_req = svc.new_req()
     svc.ping = PingRun()
-    m.net.ping(svc.ping_req, host, float(timeout), count, dns_servers(m, ctx))
+    req, servers = svc.ping_req, dns_servers(m, ctx)
+    m.delays.run_later("qping", lambda: m.net.ping(req, host, float(timeout), count, servers))
     return None
 
 
@@ -167,5 +169,6 @@ def _ntp(m: ModemView, call: CommandCall, name: str) -> Outcome:
     svc.ntp_server = (server, port)
     svc.ntp_autoset = bool(autoset)
     svc.ntp_name = name
-    m.net.ntp(svc.ntp_req, server, port, dns_servers(m, ctx))
+    req, servers = svc.ntp_req, dns_servers(m, ctx)
+    m.delays.run_later("qntp", lambda: m.net.ntp(req, server, port, servers))
     return None

@@ -95,7 +95,13 @@ def open_socket(m: ModemView, call: CommandCall) -> Outcome:
         m.sockets.slots[conn_id].remote_ip = ctx.address
         m.sockets.slots[conn_id].remote_port = 0
     dns = [server for server in ctx.dns if server]
-    m.net.open(conn_id, service, host, remote_port, local_port, dns, rt.options())
+    opening = m.sockets.slots[conn_id]
+
+    def start() -> None:
+        if m.sockets.slots[conn_id] is opening and not opening.closing_by_host:
+            m.net.open(conn_id, service, host, remote_port, local_port, dns, rt.options())
+
+    m.delays.run_later("qiopen", start)
     if transparent:
         rt.pending_open = conn_id
         return Reply.PENDING
@@ -120,7 +126,7 @@ def close_socket(m: ModemView, call: CommandCall) -> Outcome:
     slot.closing_by_host = True
     if rt.pending_open == slot.conn_id:
         rt.pending_open = None
-    rt.close_on_net(slot, timeout)
+    m.delays.run_later("qiclose", lambda: rt.close_on_net(slot, timeout))
     if m.settings.qicfg.close_mode:
         rt.closing_async.add(slot.conn_id)
         return None
