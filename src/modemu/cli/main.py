@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from modemu import __version__
 from modemu.cli import control as control_cli
+from modemu.cli import diff, record, replay
 from modemu.cli import view as view_cli
 from modemu.cli.args import (
     add_net_args,
@@ -23,24 +24,28 @@ from modemu.cli.args import (
     add_verbosity_args,
     net_config_from_args,
     nv_store_from_args,
-    parse_hostport,
     profile_from_args,
     setup_logging,
     tracer_from_args,
 )
 from modemu.cli.capture import open_capture
+from modemu.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_link_args,
+    announcement,
+    fail,
+    install_signal_handlers,
+    transport_from_args,
+)
 from modemu.cli.profiles import add_profiles_command
 from modemu.errors import ModemuError
 from modemu.modem.profile import ProfileError
 
 if TYPE_CHECKING:  # the server, asyncio and the transports load when a command runs
     from modemu.server import VirtualModem
-    from modemu.transport.base import Transport
 
 __all__ = ["announcement", "build_parser", "main", "serving_module"]
-
-EXIT_OK = 0
-EXIT_USAGE = 2
 
 DESCRIPTION = """\
 modemu is a virtual Quectel EC200-series LTE module. A host program talks AT commands to it
@@ -97,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_profiles_command(commands)
     view_cli.add_parser(commands)
     control_cli.add_commands(commands)
+    record.add_parser(commands)
+    replay.add_parser(commands)
+    diff.add_parser(commands)
     return parser
 
 
@@ -108,22 +116,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=SERVE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    where = serve.add_argument_group("where the host connects (exactly one)")
-    link = where.add_mutually_exclusive_group(required=True)
-    link.add_argument(
-        "--pty",
-        nargs="?",
-        const="",
-        metavar="PATH",
-        help="create a pty; with PATH, also a symlink PATH -> /dev/pts/N (a stale symlink "
-        "is replaced, a regular file or directory is refused)",
-    )
-    link.add_argument(
-        "--tcp",
-        type=parse_hostport,
-        metavar="HOST:PORT",
-        help="listen on a raw TCP port (HOST defaults to 127.0.0.1; port 0 picks a free one)",
-    )
+    add_link_args(serve, "where the host connects (exactly one)")
     add_trace_args(serve)
     serve.add_argument(
         "--pcap",
@@ -163,14 +156,14 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         return run(_serve_async(args), use_uvloop=not args.no_uvloop)
     except (ProfileError, TransportError, ModemuError, OSError) as exc:
-        return _fail(exc)
+        return fail(exc)
     except KeyboardInterrupt:  # before the signal handlers were installed
         return EXIT_OK
 
 
 async def _serve_async(args: argparse.Namespace) -> int:
     async with serving_module(args) as modem:
-        _install_signal_handlers(modem)
+        install_signal_handlers(modem.stop)
         print(announcement(modem.transport), flush=True)
         await modem.serve_forever()
     return EXIT_OK
@@ -186,7 +179,7 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
     profile = profile_from_args(args)
     net_config = net_config_from_args(args, profile)
     nv = nv_store_from_args(args, profile)
-    transport = _transport_from_args(args)
+    transport = transport_from_args(args)
     capture = open_capture(args.pcap) if args.pcap else None
     try:
         modem = VirtualModem(
@@ -204,43 +197,6 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
     finally:
         if capture is not None:
             capture.close()
-
-
-def _transport_from_args(args: argparse.Namespace) -> Transport:
-    from modemu.transport.pty import PtyTransport  # noqa: PLC0415
-    from modemu.transport.tcp import TcpTransport  # noqa: PLC0415
-
-    if args.tcp is not None:
-        host, port = args.tcp
-        return TcpTransport(host, port)
-    return PtyTransport(args.pty or None)
-
-
-def announcement(transport: Transport) -> str:
-    """The one stdout line: what to open first, then (for a link) where it points."""
-    from modemu.transport.pty import PtyTransport  # noqa: PLC0415
-
-    if isinstance(transport, PtyTransport) and transport.link is not None:
-        return f"{transport.link} -> {transport.slave_path}"
-    return transport.url
-
-
-def _install_signal_handlers(modem: VirtualModem) -> None:
-    import asyncio  # noqa: PLC0415
-    import signal  # noqa: PLC0415
-
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, modem.stop)
-
-
-def _fail(exc: BaseException) -> int:
-    message = str(exc)
-    if isinstance(exc, OSError) and exc.strerror:
-        message = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-    message = " ".join(message.split())  # one line, whatever the exception said
-    print(f"modemu: error: {message}", file=sys.stderr, flush=True)
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,7 +20,7 @@ from modemu.trace.format import (
     read_trace,
 )
 from modemu.trace.redact import CREDENTIAL_RULES, Redactor, redact_text
-from modemu.trace.writer import Tracer
+from modemu.trace.writer import RecordWriter, Tracer
 
 __all__ = [
     "CREDENTIAL_RULES",
@@ -32,6 +32,7 @@ __all__ = [
     "Event",
     "Header",
     "Record",
+    "RecordWriter",
     "Redactor",
     "TraceFormatError",
     "Tracer",

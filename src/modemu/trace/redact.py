@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modemu.trace.fields import first_argument, replace_arguments, substitute
+
 __all__ = ["CREDENTIAL_RULES", "MASK", "CredentialRule", "Redactor", "redact_text"]
 
 MASK = "***"
@@ -50,67 +52,19 @@ CREDENTIAL_RULES: tuple[CredentialRule, ...] = (
 )
 
 _TRIGGERS = tuple(rule.trigger for rule in CREDENTIAL_RULES)
-_TERMINATORS = "\r\n"
-
-
-def _region_end(text: str, start: int) -> int:
-    """Where the argument list starting at ``start`` ends: an unquoted ``;``, a line
-    terminator, or the end of ``text``."""
-    quoted = False
-    for pos in range(start, len(text)):
-        char = text[pos]
-        if char == '"':
-            quoted = not quoted
-        elif char in _TERMINATORS or (char == ";" and not quoted):
-            return pos
-    return len(text)
-
-
-def _field_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the comma-separated fields of ``text[start:end]`` (commas in quotes kept)."""
-    spans: list[tuple[int, int]] = []
-    quoted = False
-    field_start = start
-    for pos in range(start, end):
-        char = text[pos]
-        if char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            spans.append((field_start, pos))
-            field_start = pos + 1
-    spans.append((field_start, end))
-    return spans
 
 
 def _masked_field(raw: str) -> str:
-    stripped = raw.strip(" ")
-    if stripped in ("", '""'):
-        return raw  # nothing secret in an empty value
-    lead = raw[: len(raw) - len(raw.lstrip(" "))]
-    trail = raw[len(raw.rstrip(" ")) :]
-    if stripped.startswith('"'):
-        closed = len(stripped) > 1 and stripped.endswith('"')
-        close = '"' if closed else ""
-        return f'{lead}"{MASK}{close}{trail}'
-    return f"{lead}{MASK}{trail}"
+    return substitute(raw, MASK)
 
 
 def _apply(text: str, at: int, rule: CredentialRule) -> tuple[str, int]:
     """Mask the secrets of the ``rule`` whose trigger starts at ``at``; returns the new
     text and where scanning should go on."""
     start = at + len(rule.trigger)
-    end = _region_end(text, start)
-    spans = _field_spans(text, start, end)
-    if rule.key is not None and text[spans[0][0] : spans[0][1]].strip(' "').lower() != rule.key:
-        return text, end
-    pieces: list[str] = []
-    cursor = start
-    for index, (lo, hi) in enumerate(spans):
-        if index in rule.fields:
-            pieces.append(text[cursor:lo] + _masked_field(text[lo:hi]))
-            cursor = hi
-    masked = text[:start] + "".join(pieces) + text[cursor:]
-    return masked, end + (len(masked) - len(text))
+    if rule.key is not None and first_argument(text, start) != rule.key:
+        return text, start
+    return replace_arguments(text, start, rule.fields, _masked_field)
 
 
 def redact_text(text: str) -> str:

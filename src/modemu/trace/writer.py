@@ -24,7 +24,7 @@ from modemu.trace.redact import Redactor
 if TYPE_CHECKING:  # annotations only: reading a trace (modemu view) needs no event loop
     import asyncio
 
-__all__ = ["RESERVED_FIELDS", "Tracer", "steady_wall_clock"]
+__all__ = ["RESERVED_FIELDS", "RecordWriter", "Tracer", "steady_wall_clock"]
 
 RESERVED_FIELDS = frozenset({"t", "dir", "data", "event", "end", "format", "version"})
 
@@ -119,3 +119,24 @@ class Tracer:
             self._stream.flush()
         elif self._flush_handle is None:
             self._flush_handle = self._loop.call_later(self._flush_interval, self.flush)
+
+
+class RecordWriter:
+    """Writes records with the times they already carry (rewriting a transcript:
+    ``replay --update``); counts them for the end record. Not for live tracing."""
+
+    def __init__(self, stream: TextIO, header: Header) -> None:
+        self._stream = stream
+        self._records = 0
+        self._last_t = header.t
+        stream.write(encode_record(header))
+
+    def write(self, record: Chunk | Event) -> None:
+        self._records += 1
+        self._last_t = max(self._last_t, record.t)
+        self._stream.write(encode_record(record))
+
+    def close(self) -> None:
+        """Write the end record and close the stream."""
+        self._stream.write(encode_record(End(self._last_t, self._records)))
+        self._stream.close()

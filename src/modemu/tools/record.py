@@ -1,0 +1,124 @@
+"""``modemu record``: a pass-through between a host and a module that writes a transcript.
+
+The host opens our pty (or TCP port) as if it were the module; every byte it writes goes
+to the module unchanged, every byte the module answers goes back unchanged, and both are
+written to the transcript (docs/trace-format.md) as they pass. Nothing is parsed on the
+way: the forwarding path is a callback and a write, so the recorder adds one pty hop.
+
+Back-pressure instead of buffering: a host that stops reading makes us stop reading the
+module; a module that cannot take bytes as fast as the host sends makes us stop reading
+the host. No byte is dropped by the recorder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from modemu.tools.module_port import ModulePort
+from modemu.trace import Tracer
+from modemu.transport.base import Transport
+
+__all__ = ["HIGH_WATER", "Recorder"]
+
+log = logging.getLogger("modemu.record")
+
+HIGH_WATER = 64 * 1024
+"""Bytes queued for the module after which the host is no longer read."""
+
+
+class Recorder:
+    """Forward between ``transport`` (the host) and the module at ``module_url``."""
+
+    def __init__(
+        self, *, transport: Transport, module_url: str, tracer: Tracer, baudrate: int = 115200
+    ) -> None:
+        self.transport = transport
+        self.module_url = module_url
+        self.tracer = tracer
+        self.baudrate = baudrate
+        self.closed_reason: str | None = None
+        """Why the module went away, when it did (the recording then stops)."""
+        self._module: ModulePort | None = None
+        self._stopped = asyncio.Event()
+        self._host_paused = False
+
+    async def __aenter__(self) -> Recorder:
+        loop = asyncio.get_running_loop()
+        self.tracer.attach_loop(loop)
+        try:
+            self._module = ModulePort(
+                self.module_url,
+                loop,
+                on_data=self._from_module,
+                on_closed=self._module_closed,
+                on_drained=self._module_drained,
+                baudrate=self.baudrate,
+            )
+            await self.transport.start(self)
+        except BaseException:
+            await self.aclose()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def run(self) -> None:
+        """Forward until :meth:`stop` or until the module goes away."""
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    async def aclose(self) -> None:
+        self._stopped.set()
+        try:
+            await self.transport.aclose()
+        finally:
+            if self._module is not None:
+                await asyncio.to_thread(self._module.close)
+                self._module = None
+            self.tracer.close()
+
+    # -- the module -----------------------------------------------------------------------
+
+    def _from_module(self, data: bytes) -> None:
+        self.tracer.chunk("tx", data)
+        self.transport.write(data)
+
+    def _module_closed(self, why: str) -> None:
+        self.closed_reason = why
+        self.tracer.event("module-closed", reason=why)
+        log.warning("module %s went away: %s", self.module_url, why)
+        self.stop()
+
+    def _module_drained(self) -> None:
+        if self._host_paused:
+            self._host_paused = False
+            self.transport.resume_reading()
+
+    # -- the host (LinkListener) ----------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        self.tracer.chunk("rx", data)
+        if self._module is None:
+            return
+        self._module.write(data)
+        if self._module.backlog > HIGH_WATER and not self._host_paused:
+            self._host_paused = True
+            self.transport.pause_reading()
+
+    def host_attached(self) -> None:
+        self.tracer.event("host-attached")
+
+    def host_detached(self) -> None:
+        self.tracer.event("host-detached")
+
+    def host_writable(self, writable: bool) -> None:
+        if self._module is None:
+            return
+        if writable:
+            self._module.resume_reading()
+        else:
+            self._module.pause_reading()
