@@ -123,3 +123,15 @@ def write_variant(tmp_path: Path) -> Path:
     path = tmp_path / "variant.toml"
     path.write_text(VARIANT_TOML)
     return path
+
+
+def write_transcript(path: Path, chunks: list[tuple[str, bytes]]) -> Path:
+    """A transcript with these chunks, one second apart."""
+    from modemu.trace import Tracer  # noqa: PLC0415 - keeps the kit's imports light
+
+    ticks = iter(range(10**6))
+    tracer = Tracer.open(path, clock=lambda: 1_700_000_000.0 + next(ticks), source="test")
+    for direction, data in chunks:
+        tracer.chunk(direction, data)  # type: ignore[arg-type]
+    tracer.close()
+    return path

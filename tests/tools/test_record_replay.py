@@ -9,7 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.tools.session_kit import (
+
+from modemu.testing.controller import ModemuProcess
+from modemu.trace import Chunk, Header, iter_records
+
+from .session_kit import (
     ScriptedHost,
     echo_server,
     first_line,
@@ -19,9 +23,6 @@ from tests.tools.session_kit import (
     stop,
     write_variant,
 )
-
-from modemu.testing.controller import ModemuProcess
-from modemu.trace import Chunk, Header, iter_records
 
 
 @pytest.fixture(scope="module")

@@ -50,13 +50,15 @@ def run_diff(args: argparse.Namespace) -> int:
     try:
         _header_a, records_a = open_transcript(args.first, allow_truncated=args.allow_truncated)
         _header_b, records_b = open_transcript(args.second, allow_truncated=args.allow_truncated)
+        target = RecordedTarget(records_b)
         summary = play(
             iter_exchanges(records_a),
-            RecordedTarget(records_b),
+            target,
             timeout=math.inf,  # a recorded module never keeps us waiting
             report=reporter.report,
             compare_preamble=True,
         )
+        summary.trailing = summary.unconsumed + target.drain()
     except (ModemuError, OSError) as exc:
         return fail(exc)
     return reporter.summary(summary)

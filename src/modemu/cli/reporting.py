@@ -62,7 +62,7 @@ class Reporter:
 
     def summary(self, summary: Summary) -> int:
         """Print the summary line; the exit status: 0 only when nothing differs."""
-        failed = summary.differ > 0 or summary.stopped is not None
+        failed = summary.failed
         print(self.palette.paint("31" if failed else "32", summary.line()), file=self.stream)
         self.stream.flush()
         return EXIT_DIFFER if failed else 0

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from modemu.at.finals import final_kind
-from modemu.trace.format import Chunk, Header, Record, iter_records
+from modemu.trace.format import Chunk, End, Header, Record, iter_records
 
 __all__ = [
     "Exchange",
@@ -66,7 +66,7 @@ def iter_exchanges(records: Iterable[Record]) -> Iterator[Exchange]:
     sent: list[bytes] = []
     expected: list[bytes] = []
     for record in records:
-        if isinstance(record, Header):
+        if isinstance(record, Header | End):
             continue
         if isinstance(record, Chunk) and record.dir == "rx" and (expected or current.number == 0):
             if current.number > 0 or current.records:

@@ -94,6 +94,10 @@ class RecordedTarget:
     def receive(self, timeout: float) -> bytes | None:
         return next(self._chunks, None)
 
+    def drain(self) -> int:
+        """Read (and so check) the rest of the transcript; how many module bytes were left."""
+        return sum(len(chunk) for chunk in self._chunks)
+
 
 @dataclass
 class Summary:
@@ -101,9 +105,19 @@ class Summary:
     differ: int = 0
     stopped: str | None = None
     """Why the run stopped early (the module went silent or away), if it did."""
+    unconsumed: int = 0
+    """Module bytes received after the last exchange's answer."""
+    trailing: int = 0
+    """Module bytes after the last exchange that count as a difference (``diff``)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.differ > 0 or self.stopped is not None or self.trailing > 0
 
     def line(self) -> str:
         text = f"{self.exchanges} exchanges, {self.differ} differ"
+        if self.trailing:
+            text += f"; {self.trailing} more module bytes after the last exchange"
         return f"{text}; stopped: {self.stopped}" if self.stopped else text
 
 
@@ -141,6 +155,7 @@ def play(
                 f"no answer to {silent} exchanges in a row (last: exchange {exchange.number})"
             )
             break
+    summary.unconsumed = len(pending)
     return summary
 
 
