@@ -18,9 +18,8 @@ import serial
 TIMEOUT = 10.0
 VARIANT_TOML = """\
 version = 1
-[identity]
-model = "BG96"
-revision = "BG96MAR02A07M1G"
+[network]
+rssi = 12
 """
 
 
