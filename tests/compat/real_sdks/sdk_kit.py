@@ -25,7 +25,7 @@ import pytest
 TIMEOUT = 20.0
 INSTALL_HINT = (
     "python3 -m pip install --no-deps aerismodsdk==0.1.5 sixfab-cellulariot==1.2.0"
-    " (as .ci/run does)"
+    " hologram-python==0.10.3 python-sdk-auth==0.4.0 python-pppd==1.0.4 (as .ci/run does)"
 )
 
 
