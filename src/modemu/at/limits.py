@@ -8,10 +8,6 @@ from __future__ import annotations
 
 SOCKET_IDS = range(12)
 """``<connectID>`` values: 0-11 (spec §5)."""
-CONTEXT_IDS = range(1, 16)
-"""``<contextID>`` values: 1-15 (spec §4)."""
-MAX_CONTEXTS_ACTIVE = 3
-"""PDP contexts that may be active at once (spec §4)."""
 MAX_SEND = 1460
 """Largest payload of one ``AT+QISEND`` (spec §2, §6)."""
 MAX_READ = 1500

@@ -195,16 +195,20 @@ class PingSummary:
 class NtpResult:
     """``+QNTP: 0,"<time>"`` after a successful sync, ``+QNTP: <err>`` otherwise (§10.3).
 
-    ``time`` is the module's clock format, ``yyyy/MM/dd,hh:mm:ss±zz``.
+    ``time`` is the module's clock format, ``yyyy/MM/dd,hh:mm:ss±zz``. ``name`` is
+    ``+QNTTP`` when the host used the application note's spelling of the command (spec A1).
     """
+
+    NAMES: ClassVar[tuple[str, ...]] = ("+QNTP", "+QNTTP")
 
     err: int
     time: str | None = None
+    name: str = "+QNTP"
 
     def render(self) -> str:
         if self.time is None:
-            return f"+QNTP: {int(self.err)}"
-        return f"+QNTP: {int(self.err)},{quote(self.time)}"
+            return f"{self.name}: {int(self.err)}"
+        return f"{self.name}: {int(self.err)},{quote(self.time)}"
 
 
 @dataclass(frozen=True)
@@ -285,6 +289,18 @@ class Registration:
         return text
 
 
+@dataclass(frozen=True)
+class Verbatim:
+    """A URC line given as text: a module profile's boot lines (BG96's ``APP RDY``) or one
+    injected from outside (``modemu fault urc``). The module prints it as it is;
+    :func:`parse_urc` never produces it."""
+
+    text: str
+
+    def render(self) -> str:
+        return self.text
+
+
 UrcEvent = (
     Recv
     | Closed
@@ -308,6 +324,9 @@ UrcEvent = (
     | Registration
 )
 """Every URC this vocabulary knows."""
+
+AnyUrc = UrcEvent | Verbatim
+"""What the module can print as a URC: an event of the vocabulary, or a profile's line."""
 
 URC_EVENT_TYPES: tuple[type[UrcEvent], ...] = UrcEvent.__args__
 
@@ -439,11 +458,13 @@ def _ping(line: str, args: tuple[Arg, ...]) -> PingError | PingEcho | PingSummar
     return PingSummary(sent, received, lost, low, high, avg, result=first)
 
 
-def _ntp(line: str, args: tuple[Arg, ...]) -> NtpResult:
-    _exactly(line, args, 1, 2)
-    if len(args) == 1:
-        return NtpResult(_int(args[0]))
-    return NtpResult(_int(args[0]), _text(args[1]))
+def _ntp(name: str) -> Callable[[str, tuple[Arg, ...]], NtpResult]:
+    def parse(line: str, args: tuple[Arg, ...]) -> NtpResult:
+        _exactly(line, args, 1, 2)
+        time = _text(args[1]) if len(args) == 2 else None
+        return NtpResult(_int(args[0]), time, name)
+
+    return parse
 
 
 def _cfun(line: str, args: tuple[Arg, ...]) -> Functionality:
@@ -491,11 +512,11 @@ _QIURC_KINDS: dict[str, Callable[[str, tuple[Arg, ...]], UrcEvent]] = {
 _BY_NAME: dict[str, Callable[[str, tuple[Arg, ...]], UrcEvent]] = {
     "+QIOPEN": _open_result,
     "+QPING": _ping,
-    "+QNTP": _ntp,
     "+CFUN": _cfun,
     "+CPIN": _cpin,
     "+QUSIM": _qusim,
     "+QIND": _qind,
+    **{name: _ntp(name) for name in NtpResult.NAMES},
     **{name: _registration(name) for name in Registration.NAMES},
 }
 """Parsers of the other URC names by ``+NAME``."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from modemu.at.limits import SOCKET_IDS
 from modemu.control.spec import Operation, OperationTable, Param
 from modemu.control.target import FaultTarget
 from modemu.errors import ControlError
 from modemu.modem import faults as mf
-from modemu.modem.state import CONTEXT_IDS, SOCKET_IDS
+from modemu.modem.state import CONTEXT_IDS
 from modemu.net.faulty import FaultyNet, OpenRule
 from modemu.transport.uartfaults import HostLine
 

@@ -16,16 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from modemu.at.urc import Registration, SimStatus
 from modemu.modem.state import RegStat, SimState
 from modemu.net.base import PdpDeactivated
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
 
-LOCATION = ('"1A2B"', '"0C3D4E5"')
-"""Emulator choice: fixed TAC/LAC and cell id (hex strings) for ``n`` = 2 answers."""
-ACT_LTE = "7"
+ACT_LTE = 7
 """``<AcT>`` E-UTRAN (3GPP TS 27.007)."""
+LOCATION = ("1A2B", "0C3D4E5", ACT_LTE)
+"""Emulator choice: fixed TAC/LAC and cell id (hex strings) for ``n`` = 2 answers."""
 REGISTRATION_COMMANDS = (("+CREG", "creg_n"), ("+CGREG", "cgreg_n"), ("+CEREG", "cereg_n"))
 """The three registration commands and the :class:`~modemu.modem.state.Settings` field
 holding each one's ``<n>``."""
@@ -92,18 +93,16 @@ def _change_sim(m: ModemView, state: SimState) -> None:
     if state is radio.sim:
         return
     radio.sim = state
-    m.urc("+CPIN: NOT READY" if state is SimState.ABSENT else f"+CPIN: {state}")
+    m.urc(SimStatus("NOT READY" if state is SimState.ABSENT else state))
     if state is not SimState.READY:  # no SIM service, no PDN: the network drops contexts
         for cid in sorted(m.contexts):
             m.sockets.on_pdp_deactivated(PdpDeactivated(cid))
 
 
-def status_fields(n: int, stat: int) -> list[str]:
+def registration_status(name: str, n: int, stat: int) -> Registration:
     """``<stat>`` and, with ``n`` = 2 while registered, ``"<lac/tac>","<ci>",<AcT>``."""
-    fields = [str(stat)]
-    if n == LOCATION_REPORTING and RegStat(stat).registered:
-        fields += [*LOCATION, ACT_LTE]
-    return fields
+    located = n == LOCATION_REPORTING and RegStat(stat).registered
+    return Registration(name, stat, LOCATION if located else None)
 
 
 def report_registration_change(m: ModemView, before: RegStat) -> None:
@@ -115,4 +114,4 @@ def report_registration_change(m: ModemView, before: RegStat) -> None:
     for name, setting in REGISTRATION_COMMANDS:
         n = getattr(m.settings, setting)
         if n:
-            m.urc(f"{name}: {','.join(status_fields(n, stat))}")
+            m.urc(registration_status(name, n, stat))

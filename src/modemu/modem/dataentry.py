@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-CTRL_Z = 0x1A
-ESC = 0x1B
-MAX_SEND = 1460
+from modemu.at.limits import CTRL_Z, ESC, MAX_SEND
 
 
 @dataclass(frozen=True)

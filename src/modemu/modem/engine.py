@@ -35,6 +35,7 @@ from modemu.at import render
 from modemu.at.codes import CME_ERROR_TEXT, QI_ERROR_TEXT, Result
 from modemu.at.lineread import CommandLine, CommandLineReader, LineTooLong, RepeatLine
 from modemu.at.syntax import AtSyntaxError, CommandCall, Form, parse_command_line
+from modemu.at.urc import AnyUrc, SimStatus, Verbatim
 from modemu.modem import changes
 from modemu.modem.commands import build_registry
 from modemu.modem.delays import Delays
@@ -300,9 +301,10 @@ class ModemEngine:
         """Information text of the running command."""
         self._out += render.info(lines, self.settings.verbose)
 
-    def urc(self, text: str, payload: bytes | None = None, sep: bytes = b"\r\n") -> None:
+    def urc(self, event: AnyUrc, payload: bytes | None = None, sep: bytes = b"\r\n") -> None:
         """Queue an unsolicited result code; ``payload`` follows the header after ``sep``
         (direct push: ``\r\n``, or ``,`` with viewmode 1) and is closed by CRLF."""
+        text = event.render()
         if payload is None:
             self._urcs.append(text.encode("latin-1"))
         else:
@@ -624,17 +626,17 @@ class ModemEngine:
         if radio.sim is not SimState.ABSENT:  # a pulled card stays out across a reboot
             radio.sim = SimState(self.profile.sim)
         for line in self.profile.boot_urcs:
-            self.urc(line)
+            self.urc(Verbatim(line))
         sim = radio.sim
         if sim is SimState.READY:
             for line in self.profile.boot_sim_ready_urcs:
-                self.urc(line)
+                self.urc(Verbatim(line))
         elif sim is SimState.ABSENT:
-            self.urc("+CPIN: NOT INSERTED")
+            self.urc(SimStatus("NOT INSERTED"))
         else:
-            self.urc(f"+CPIN: {sim}")
+            self.urc(SimStatus(sim))
         for line in self.profile.boot_after_urcs:
-            self.urc(line)
+            self.urc(Verbatim(line))
 
 
 @functools.lru_cache(maxsize=256)

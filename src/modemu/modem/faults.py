@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from modemu.at.urc import Verbatim
 from modemu.errors import ControlError
 from modemu.modem.changes import ContextLost, NetworkRegistration, SignalQuality, SimCard
 from modemu.modem.commands.power import reboot as _reboot
@@ -116,7 +117,7 @@ def inject_urc(m: ModemEngine, text: str) -> None:
         text.encode("latin-1")
     except UnicodeEncodeError:
         raise ControlError("text: only latin-1 characters can go over the UART") from None
-    m.urc(text)
+    m.urc(Verbatim(text))
 
 
 def hang(m: ModemEngine, seconds: float, keep_input: bool) -> None:

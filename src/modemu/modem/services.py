@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from modemu.at import urc as u
 from modemu.at.codes import QiError
 from modemu.modem.failures import qi_code
 from modemu.net.base import (
@@ -65,29 +66,29 @@ class NetServices:
         if event.req != self.dns_req:
             return
         self.dns_req = None
-        m.urc(f'+QIURC: "dnsgip",0,{len(event.addresses)},{event.ttl}')
+        m.urc(u.DnsResult(QiError.SUCCESS, len(event.addresses), event.ttl))
         for address in event.addresses:
-            m.urc(f'+QIURC: "dnsgip","{address}"')
+            m.urc(u.DnsAddress(address))
 
     def on_resolve_failed(self, event: ResolveFailed) -> None:
         m = self.engine
         if event.req != self.dns_req:
             return
         self.dns_req = None
-        m.urc(f'+QIURC: "dnsgip",{qi_code(event.failure)}')
+        m.urc(u.DnsResult(qi_code(event.failure)))
 
     def on_ping_reply(self, event: PingReply) -> None:
         m = self.engine
         if event.req == self.ping_req:
             self.ping.sent += 1
             self.ping.rtts.append(event.rtt_ms)
-            m.urc(f'+QPING: 0,"{event.address}",{event.size},{event.rtt_ms},{event.ttl}')
+            m.urc(u.PingEcho(event.address, event.size, event.rtt_ms, event.ttl))
 
     def on_ping_timeout(self, event: PingTimeout) -> None:
         m = self.engine
         if event.req == self.ping_req:
             self.ping.sent += 1
-            m.urc(f"+QPING: {QiError.TIMEOUT}")
+            m.urc(u.PingError(QiError.TIMEOUT))
 
     def on_ping_done(self, event: PingDone) -> None:
         """The summary; with no reply only sent/received/lost are printed (spec A14)."""
@@ -100,17 +101,16 @@ class NetServices:
         lost = run.sent - received
         if received:
             average = round(sum(run.rtts) / received)
-            m.urc(
-                f"+QPING: 0,{run.sent},{received},{lost},{min(run.rtts)},{max(run.rtts)},{average}"
-            )
+            low, high = min(run.rtts), max(run.rtts)
+            m.urc(u.PingSummary(run.sent, received, lost, low, high, average))
         else:
-            m.urc(f"+QPING: 0,{run.sent},0,{lost}")
+            m.urc(u.PingSummary(run.sent, 0, lost))
 
     def on_ping_failed(self, event: PingFailed) -> None:
         m = self.engine
         if event.req == self.ping_req:
             self.ping_req = None
-            m.urc(f"+QPING: {qi_code(event.failure)}")
+            m.urc(u.PingError(qi_code(event.failure)))
 
     def on_ntp_result(self, event: NtpResult) -> None:
         m = self.engine
@@ -121,10 +121,10 @@ class NetServices:
             m.state.clock.offset = event.unix_time - m.wall_clock()
         local = datetime.fromtimestamp(event.unix_time, UTC) + m.state.clock.zone()
         stamp = local.strftime("%Y/%m/%d,%H:%M:%S")
-        m.urc(f'{self.ntp_name}: 0,"{stamp}{m.state.clock.suffix()}"')
+        m.urc(u.NtpResult(QiError.SUCCESS, stamp + m.state.clock.suffix(), self.ntp_name))
 
     def on_ntp_failed(self, event: NtpFailed) -> None:
         m = self.engine
         if event.req == self.ntp_req:
             self.ntp_req = self.ntp_server = None
-            m.urc(f"{self.ntp_name}: {qi_code(event.failure)}")
+            m.urc(u.NtpResult(qi_code(event.failure), name=self.ntp_name))

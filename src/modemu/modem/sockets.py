@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from modemu.at import urc as u
 from modemu.at.codes import QiError, Result
 from modemu.at.finals import FinalKind, send_ok_with_id
+from modemu.at.limits import PUSH_CHUNK, SOCKET_IDS
+from modemu.at.params import AccessMode
 from modemu.modem.failures import qi_code
 from modemu.modem.modes import Trigger
 from modemu.modem.registry import CommandError, FinalText
-from modemu.modem.state import SOCKET_IDS, AccessMode, SocketSlot, SocketState
+from modemu.modem.state import SocketSlot, SocketState
 from modemu.modem.transparent import SEND_BACKLOG_LIMIT, TransparentBridge
 from modemu.net.base import (
     AllAcked,
@@ -37,9 +40,6 @@ from modemu.net.base import (
 
 if TYPE_CHECKING:
     from modemu.modem.engine import ModemEngine, Timer
-
-PUSH_CHUNK = 1500
-"""Direct push splits arrivals into URCs of at most this many bytes (spec §7.2)."""
 
 
 class SocketRuntime:
@@ -164,11 +164,9 @@ class SocketRuntime:
         sep = b"," if cfg.viewmode else b"\r\n"
         for start in range(0, len(data), PUSH_CHUNK):
             chunk = data[start : start + PUSH_CHUNK]
-            header = f'+QIURC: "recv",{slot.conn_id}'
-            if m.profile.push_recv_length or slot.service is Service.UDP_SERVICE:
-                header += f",{len(chunk)}"
-            if slot.service is Service.UDP_SERVICE and sender is not None:
-                header += f',"{sender[0]}",{sender[1]}'
+            udp_service = slot.service is Service.UDP_SERVICE
+            length = len(chunk) if m.profile.push_recv_length or udp_service else None
+            header = u.Recv(slot.conn_id, length, sender if udp_service else None)
             payload = chunk.hex().upper().encode() if cfg.dataformat[1] else chunk
             m.urc(header, payload, sep)
         if m.urc_backlog > m.profile.rx_buffer_size or not m.host_writable:
@@ -211,10 +209,8 @@ class SocketRuntime:
         if slot.recv_reported or slot.unread == 0:
             return
         slot.recv_reported = True
-        if self.engine.settings.qicfg.recvind:
-            self.engine.urc(f'+QIURC: "recv",{slot.conn_id},{slot.unread}')
-        else:
-            self.engine.urc(f'+QIURC: "recv",{slot.conn_id}')
+        length = slot.unread if self.engine.settings.qicfg.recvind else None
+        self.engine.urc(u.Recv(slot.conn_id, length))
 
     def after_read(self, slot: SocketSlot) -> None:
         """The host read from the buffer: refill from overflow, resume, re-arm the URC."""
@@ -358,7 +354,7 @@ class SocketRuntime:
             m.take_pending()
             self.enter_transparent(slot)
             return
-        m.urc(f"+QIOPEN: {slot.conn_id},0")
+        m.urc(u.OpenResult(slot.conn_id, QiError.SUCCESS))
 
     def on_open_failed(self, event: OpenFailed) -> None:
         m = self.engine
@@ -371,7 +367,7 @@ class SocketRuntime:
             m.finish_pending(None, CommandError(qi_code(event.failure)))
             return
         m.settings.last_qi_error = qi_code(event.failure)  # docs/choices.md: queryable
-        m.urc(f"+QIOPEN: {event.conn_id},{qi_code(event.failure)}")
+        m.urc(u.OpenResult(event.conn_id, qi_code(event.failure)))
 
     def on_received(self, event: Received) -> None:
         slot = self.slot_or_none(event.conn_id)
@@ -396,7 +392,7 @@ class SocketRuntime:
         if self.bridge is not None and self.bridge.conn_id == slot.conn_id:
             self.carrier_lost(slot)
             return
-        m.urc(f'+QIURC: "closed",{slot.conn_id}')
+        m.urc(u.Closed(slot.conn_id))
         if m.settings.qicfg.passiveclosed:
             self.close_on_net(slot, 0)
             self.free(slot)
@@ -414,7 +410,7 @@ class SocketRuntime:
         self.free(slot)
         if event.conn_id in self.closing_async:
             self.closing_async.discard(event.conn_id)
-            m.urc(f'+QIURC: "closed",{event.conn_id}')
+            m.urc(u.Closed(event.conn_id))
         if self.pending_close == event.conn_id:
             self.pending_close = None
             m.finish_pending(None)
@@ -431,7 +427,7 @@ class SocketRuntime:
         free = next((s for s in reversed(self.slots) if not s.in_use), None)
         if free is None:
             m.net.reject(event.token)
-            m.urc('+QIURC: "incoming full"')
+            m.urc(u.IncomingFull())
             return
         mode = (
             listener.access_mode
@@ -451,10 +447,7 @@ class SocketRuntime:
         )
         self.slots[free.conn_id] = slot
         m.net.accept(event.token, free.conn_id, self.options())
-        m.urc(
-            f'+QIURC: "incoming",{free.conn_id},{listener.conn_id},'
-            f'"{event.remote[0]}",{event.remote[1]}'
-        )
+        m.urc(u.Incoming(free.conn_id, listener.conn_id, event.remote))
 
     def on_all_acked(self, event: AllAcked) -> None:
         m = self.engine
@@ -470,7 +463,7 @@ class SocketRuntime:
             ok = FinalKind.SEND_OK.value
             m.finish_pending(FinalText(ok if mode == 1 else send_ok_with_id(conn_id)))
         elif event.ok:
-            m.urc(f"+QIURC: {FinalKind.SEND_OK.value if mode == 3 else send_ok_with_id(conn_id)}")
+            m.urc(u.SendAcked(None if mode == 3 else conn_id))
 
     def on_pdp_deactivated(self, event: PdpDeactivated) -> None:
         """The network dropped a context: one URC, sockets to Closing (spec A19)."""
@@ -488,4 +481,4 @@ class SocketRuntime:
                     self.carrier_lost(slot)
         ctx.active = False
         ctx.address = ""
-        m.urc(f'+QIURC: "pdpdeact",{event.cid}')
+        m.urc(u.PdpDeact(event.cid))

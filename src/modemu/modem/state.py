@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
+from modemu.at.params import AccessMode
 from modemu.net.base import Address, Service
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 MAX_CONTEXTS_ACTIVE = 3
 CONTEXT_IDS = range(1, 17)
 """Every context id a variant may have (EC200 family 1-15, EC2x/BG96 1-16)."""
-SOCKET_IDS = range(12)
 
 
 class SimState(StrEnum):
@@ -277,12 +277,6 @@ class SocketState(IntEnum):
     CONNECTED = 2
     LISTENING = 3
     CLOSING = 4
-
-
-class AccessMode(IntEnum):
-    BUFFER = 0
-    PUSH = 1
-    TRANSPARENT = 2
 
 
 @dataclass

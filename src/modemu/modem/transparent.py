@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from modemu.at.limits import ESCAPE_SEQUENCE, GUARD_TIME
 from modemu.modem.modes import PortMode, Trigger
 
 if TYPE_CHECKING:
     from modemu.modem.engine import ModemEngine, Timer
 
-GUARD_TIME = 1.0
-PLUS = 0x2B
+PLUS = ESCAPE_SEQUENCE[0]
 SEND_BACKLOG_LIMIT = 256 * 1024
 """Host input is paused while this many bytes wait for the peer (no unbounded queue)."""
 

@@ -38,6 +38,10 @@ WIRE: list[tuple[bytes, u.UrcEvent]] = [
     (b"\r\n+QPING: 0,4,0,4\r\n", u.PingSummary(4, 0, 4)),
     (b'\r\n+QNTP: 0,"2019/09/09,01:32:42+32"\r\n', u.NtpResult(0, "2019/09/09,01:32:42+32")),
     (b"\r\n+QNTP: 569\r\n", u.NtpResult(569)),
+    (
+        b'\r\n+QNTTP: 0,"2024/01/02,03:04:05+00"\r\n',
+        u.NtpResult(0, "2024/01/02,03:04:05+00", "+QNTTP"),
+    ),
     (b"\r\nRDY\r\n", u.Ready()),
     (b"\r\nPOWERED DOWN\r\n", u.PoweredDown()),
     (b"\r\n+CFUN: 1\r\n", u.Functionality(1)),

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from modemu.at.codes import Cme
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.changes import REGISTRATION_COMMANDS, status_fields
+from modemu.at.urc import SimStatus
+from modemu.modem.changes import REGISTRATION_COMMANDS, registration_status
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
 from modemu.modem.state import SimState
 
@@ -33,7 +34,7 @@ def pin(m: ModemView, call: CommandCall) -> Outcome:
     if code != m.profile.pin:
         raise CommandError(Cme.INCORRECT_PASSWORD)
     m.state.radio.sim = SimState.READY
-    m.urc("+CPIN: READY")
+    m.urc(SimStatus(SimState.READY))
     return None
 
 
@@ -54,7 +55,8 @@ def _registration_command(name: str, setting: str) -> None:
             setattr(m.settings, setting, Params(call, 1).integer(0, 0, 2))
         elif call.form is Form.READ:
             n = getattr(m.settings, setting)
-            m.info(f"{name}: {','.join([str(n), *status_fields(n, m.state.radio.registration())])}")
+            status = registration_status(name, n, m.state.radio.registration())
+            m.info(f"{name}: {n},{status.render().partition(': ')[2]}")  # <n>, then the URC's
         return None
 
     _ = command

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
+from modemu.at.urc import PoweredDown
 from modemu.modem.changes import report_registration_change
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
 
@@ -57,7 +58,7 @@ def power_down(m: ModemView, call: CommandCall) -> Outcome:
         Params(call, 1).integer(0, 0, 1)
 
     def shut_down() -> None:
-        m.urc("POWERED DOWN")
+        m.urc(PoweredDown())
         m.power_off()
         if m.profile.repower_delay > 0:
             m.call_later(m.profile.repower_delay, lambda: m.power_on(m.now))

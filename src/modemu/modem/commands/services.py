@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from modemu.at import urc as u
 from modemu.at.codes import QiError
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
@@ -81,9 +82,9 @@ def dns_lookup(m: ModemView, call: CommandCall) -> Outcome:
     svc = m.services
     ctx = _active_context(m, cid)
     if ctx is None:
-        m.urc(f'+QIURC: "dnsgip",{QiError.PDP_OPEN_FAILED}')
+        m.urc(u.DnsResult(QiError.PDP_OPEN_FAILED))
     elif svc.dns_req is not None:
-        m.urc(f'+QIURC: "dnsgip",{QiError.DNS_BUSY}')
+        m.urc(u.DnsResult(QiError.DNS_BUSY))
     else:
         svc.dns_req = svc.new_req()
         req, servers = svc.dns_req, dns_servers(m, ctx)
@@ -113,7 +114,7 @@ def ping(m: ModemView, call: CommandCall) -> Outcome:
         raise CommandError(QiError.BUSY)
     ctx = _active_context(m, cid)
     if ctx is None:
-        m.urc(f"+QPING: {QiError.PDP_OPEN_FAILED}")
+        m.urc(u.PingError(QiError.PDP_OPEN_FAILED))
         return None
     svc.ping_req = svc.new_req()
     svc.ping = PingRun()
@@ -163,7 +164,7 @@ def _ntp(m: ModemView, call: CommandCall, name: str) -> Outcome:
         raise CommandError(QiError.BUSY)
     ctx = _active_context(m, cid)
     if ctx is None:
-        m.urc(f"{name}: {QiError.PDP_OPEN_FAILED}")
+        m.urc(u.NtpResult(QiError.PDP_OPEN_FAILED, name=name))
         return None
     svc.ntp_req = svc.new_req()
     svc.ntp_server = (server, port)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from modemu.at import urc as u
 from modemu.at.codes import QiError, Result
 from modemu.at.finals import FinalKind
+from modemu.at.limits import MAX_READ, MAX_SEND
+from modemu.at.params import AccessMode
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.dataentry import DataEntry, EntryResult, valid_hex
 from modemu.modem.modes import PortMode, Trigger
@@ -20,7 +23,7 @@ from modemu.modem.registry import (
     Reply,
     declare_setting,
 )
-from modemu.modem.state import AccessMode, SocketSlot, SocketState
+from modemu.modem.state import SocketSlot, SocketState
 from modemu.net.base import Service
 
 if TYPE_CHECKING:
@@ -32,8 +35,6 @@ COMMANDS = Registry()
 AT_PORT = "uart1"
 """``<AT_port>`` of QISTATE: the emulator is a serial line (spec §5.3)."""
 SERVICES = tuple(s.value for s in Service if s is not Service.TCP_INCOMING)
-MAX_READ = 1500
-MAX_SEND = 1460
 
 
 def _slot_for(m: ModemView, p: Params, index: int = 0) -> SocketSlot:
@@ -76,7 +77,7 @@ def open_socket(m: ModemView, call: CommandCall) -> Outcome:
     if failure is not None:
         if transparent:
             raise CommandError(failure)
-        m.urc(f"+QIOPEN: {conn_id},{failure}")  # held until after the OK
+        m.urc(u.OpenResult(conn_id, failure))  # held until after the OK
         return None
     assert ctx is not None
     rt = m.sockets
