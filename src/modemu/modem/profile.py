@@ -240,6 +240,7 @@ def validate(profile: Profile) -> Profile:
     _digits("imsi", profile.imsi, 6, 15)
     _digits("iccid", profile.iccid, 19, 20)
     _digits("plmn", profile.plmn, 5, 6)
+    _digits("pin", profile.pin, 4, 8)
     _check(0 <= profile.rssi <= 31 or profile.rssi == 99, "rssi must be 0-31 or 99")
     _check(0 <= profile.ber <= 7 or profile.ber == 99, "ber must be 0-7 or 99")
     _check(profile.registration in (0, 1, 2, 3, 4, 5), "registration must be 0-5")
@@ -271,8 +272,11 @@ def validate(profile: Profile) -> Profile:
     for name in ("boot_urcs", "boot_sim_ready_urcs", "boot_after_urcs"):
         for line in getattr(profile, name):
             _check(_printable(line), f"{name} entries must be printable one-line text")
-    for name in ("manufacturer", "model", "revision", "qgmr_suffix", "operator"):
+    for name in ("manufacturer", "model", "revision", "qgmr_suffix", "operator", "operator_short"):
         _check(_printable(getattr(profile, name)), f"{name} must be printable one-line text")
+    for name in ("operator", "operator_short", "description"):
+        _check('"' not in getattr(profile, name), f"{name} must not contain a double quote")
+    _check(_printable(profile.description), "description must be printable one-line text")
     _check(0 < profile.lf_wait <= 1.0, "lf_wait must be more than 0 and at most 1 second")
     return profile
 

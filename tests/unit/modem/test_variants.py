@@ -5,11 +5,17 @@ Every test drives the sans-IO engine with bytes and an explicit clock (``harness
 
 from __future__ import annotations
 
+import json
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from modemu.modem.profile import (
+    FIELD_NAMES,
     Profile,
     ProfileError,
     load_profile,
@@ -193,3 +199,63 @@ def test_a_profile_extending_itself_is_refused(tmp_path: Path) -> None:
 def test_an_unknown_shipped_name_lists_the_shipped_ones() -> None:
     with pytest.raises(ProfileError, match=r"no shipped profile .ec999.*bg96"):
         resolve_profile("ec999")
+
+
+# -- no profile file crashes the module ------------------------------------------------------
+
+_VALUES = st.one_of(
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.text(max_size=30),
+    st.lists(st.text(max_size=12), max_size=4),
+)
+_KEYS = [*sorted(FIELD_NAMES), "bogus"]
+_SECTIONS = ["", "identity", "network", "module", "tcpip", "boot", "qcfg", "timing", "extra"]
+
+
+def _toml(sections: dict[str, dict[str, Any]]) -> str:
+    lines = ['extends = "bg96"']
+    for section, values in sections.items():
+        if section:
+            lines.append(f"[{section}]")
+        for key, value in values.items():
+            lines.append(f"{json.dumps(key)} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(value)  # ints, strings and string lists are valid TOML as JSON
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(_SECTIONS),
+        st.dictionaries(
+            st.sampled_from([*_KEYS, "urcs", "sim_ready", "after", "keys", "mode", "qiact"]),
+            _VALUES,
+            max_size=4,
+        ),
+        max_size=3,
+    )
+)
+def test_any_profile_file_loads_or_is_one_profile_error(sections: dict[str, Any]) -> None:
+    """Whatever a file holds, loading it gives a profile or a ProfileError that names the
+    file; a profile that loads boots a module that answers."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "fuzz.toml"
+        path.write_text(_toml(sections), encoding="utf-8")
+        try:
+            profile = load_profile(path)
+        except ProfileError as exc:
+            assert str(path) in str(exc)
+            return
+    m = Modem(profile)
+    m.advance(profile.boot_delay)  # powered on only then
+    assert m.cmd("AT").endswith(OK)
+    assert m.cmd("ATI").endswith(OK)
