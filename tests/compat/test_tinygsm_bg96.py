@@ -12,8 +12,10 @@ Facts from the public sources (vshymanskyy/TinyGSM): ``src/TinyGsmClientBG96.h``
   ``recv``/``closed`` read the id with ``streamGetIntBefore('\\n')`` (``atoi``).
 - Start-up: ``AT`` (200 ms timeouts), ``ATE0``, ``AT+CMEE=0``, ``AT+CTZR=0`` and
   ``AT+CTZU=1`` must answer ``OK``; ``AT+CPIN?`` then ``READY``; ``AT+CEREG?`` parsed as
-  "skip to the comma, parseInt". ``gprsConnect``: ``AT+QIDEACT=1`` (must be ``OK`` even with
-  nothing active), ``AT+QICSGP=1,1,"apn","",""``, ``AT+QIACT=1``, ``AT+CGATT=1``;
+  "skip to the comma, parseInt". ``restart()``: ``AT+CFUN=1,1``, then up to 10 s for
+  ``APP RDY`` (a BG96 boot URC), then the start-up again. ``gprsConnect``:
+  ``AT+QIDEACT=1`` (must be ``OK`` even with nothing active), ``AT+QICSGP=1,1,"apn","",""``,
+  ``AT+QIACT=1``, ``AT+CGATT=1``;
   ``isGprsConnected``: ``AT+CGATT?`` then ``AT+CGPADDR=1`` (text after the comma up to CR).
 - Socket (buffer access mode): ``AT+QIOPEN=1,<mux>,"TCP","<host>",<port>,0,0``, ``OK``, then
   ``"\\r\\n+QIOPEN:"`` with ``<mux>`` before ``,`` and ``0`` before LF. Send:
@@ -94,6 +96,16 @@ class TinyGsmBG96:
         ready = (b"READY", b"SIM PIN", b"SIM PUK", b"NOT INSERTED", b"NOT READY")
         assert self.wait_response(1.0, *ready) == 1
         self.wait_response()
+
+    def restart(self) -> None:
+        """``restartImpl``: ``AT``, ``AT+CFUN=1,1`` (``OK`` within 15.5 s), up to 10 s for
+        ``APP RDY``, then ``init()``."""
+        self.send_at("")
+        assert self.wait_response(0.2) == 1
+        self.send_at("+CFUN=", 1, ",1")
+        assert self.wait_response(15.5, b"OK") == 1
+        assert self.wait_response(10.0, b"APP RDY") == 1
+        self.init()
 
     def registration(self) -> int:
         self.send_at("+CEREG?")
@@ -234,3 +246,15 @@ def test_tinygsm_send_loses_no_byte_however_the_writes_are_split(tmp_path: Path)
         assert peer.wait_received(sum(map(len, payloads))) == b"".join(payloads)
         driver.send_at("")
         assert driver.wait_response() == 1
+
+
+def test_tinygsm_bg96_restart_waits_for_app_rdy(tmp_path: Path) -> None:
+    """``restart()`` waits for ``APP RDY``, which the BG96 prints after its boot URCs
+    (``--profile bg96``); the EC200 profiles do not print it, and TinyGSM then waits its 10 s
+    out before going on (docs/compat.md)."""
+    with module_on_pty(tmp_path, "--profile", "bg96") as stream:
+        driver = TinyGsmBG96(stream)
+        driver.restart()
+        driver.send_at("+CGMM")
+        assert driver.wait_response() == 1
+        assert b"BG96" in bytes(stream.log[-40:])
