@@ -87,6 +87,11 @@ def test_shape_cut(expected: bytes, actual: bytes, answer: bytes | None) -> None
             '+QIURC: "incoming",11,1,"<ipv4>",<peer-port>\r\n',
         ),
         ('+QIURC: "recv",0,5\r\n', '+QIURC: "recv",0,5\r\n'),
+        (
+            '+QISTATE: 10,"TCP INCOMING","127.0.0.1",51312,47311,2,1,11,0,"uart1"\r\n',
+            '+QISTATE: 10,"TCP INCOMING","<ipv4>",<peer-port>,<local-port>,2,1,11,0,"uart1"\r\n',
+        ),
+        ('+QIRD: 4,"127.0.0.1",52883\r\n', '+QIRD: 4,"<ipv4>",<peer-port>\r\n'),
         ('+QIURC: "dnsgip",0,1,600\r\n', '+QIURC: "dnsgip",0,1,<dns-ttl>\r\n'),
         ("+QISEND: 10,8,2\r\n", "+QISEND: <send-counters>,<send-counters>,<send-counters>\r\n"),
         ("+QIRD: 5,3,2\r\n", "+QIRD: <read-counters>,<read-counters>,<read-counters>\r\n"),

@@ -11,6 +11,10 @@ Fixtures
     ``modem_client``     a connected, initialized blocking :class:`~modemu.client.Modem`
                          with the requested QICFG settings applied
     ``modemu_factory``   start more modules in one test: ``modemu_factory(profile=…)``
+    ``modemu_replay``    ``modemu_replay("session.jsonl", args=("--profile", "bg96"))``
+                         replays a transcript (docs/replay.md) against a fresh module (or
+                         ``--modemu-url``) and fails the test with the diffs if any
+                         exchange differs; a relative path is relative to the test file
 
 Where the module runs: by default **inside the test process**, on a background event-loop
 thread (:class:`~modemu.testing.inprocess.ModemuThread`): a few milliseconds per test once
@@ -38,7 +42,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -46,12 +50,16 @@ from modemu.client.sync import Modem
 from modemu.testing.controller import ModemuInstance, ModemuProcess
 from modemu.testing.inprocess import ModemuThread
 
+if TYPE_CHECKING:
+    from modemu.tools.replay import ReplayReport
+
 __all__ = [
     "modem_client",
     "modem_path",
     "modem_url",
     "modemu_factory",
     "modemu_instance",
+    "modemu_replay",
 ]
 
 MARKER = "modemu"
@@ -159,6 +167,35 @@ def modemu_instance(
         tcp=bool(options.get("tcp", False)),
         process=options.get("process"),
     )
+
+
+@pytest.fixture
+def modemu_replay(
+    request: pytest.FixtureRequest, modemu_factory: Callable[..., ModemuInstance]
+) -> Callable[..., ReplayReport]:
+    """``modemu_replay(path, args=(), timeout=5.0, check=True)``: replay a transcript.
+
+    Each call plays ``path``'s host side to a fresh module started with ``args`` (``serve``
+    options; on a TCP port, as ``modemu replay`` does) or to ``--modemu-url``, and returns
+    a :class:`~modemu.tools.replay.ReplayReport`. With ``check`` a difference fails the
+    test, its message holding every diff and the summary line."""
+
+    def replay(
+        path: str | Path, args: Any = (), timeout: float = 5.0, check: bool = True
+    ) -> ReplayReport:
+        from modemu.tools.replay import replay_file  # noqa: PLC0415 - serial loads on use
+
+        transcript = Path(path)
+        if not transcript.is_absolute():
+            transcript = Path(request.path).parent / transcript
+        external = request.config.getoption("--modemu-url")
+        url = external or modemu_factory(args=tuple(args), tcp=True).url
+        report = replay_file(transcript, url, timeout=timeout)
+        if check and not report.ok:
+            pytest.fail(f"{transcript} differs when replayed:\n{report}", pytrace=False)
+        return report
+
+    return replay
 
 
 @pytest.fixture

@@ -19,12 +19,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from modemu.trace.fields import (
-    argument_spans,
-    first_argument,
-    replace_arguments,
-    substitute,
-)
+from modemu.trace.fields import argument_spans, replace_arguments, substitute
 
 __all__ = ["FIELD_RULES", "PATTERN_RULES", "FieldRule", "PatternRule", "mask_line"]
 
@@ -38,22 +33,28 @@ class FieldRule:
     """0-based argument positions to replace with ``<name>``."""
     what: str
     key: str | None = None
-    """Only when the first argument is this word (lower case)."""
+    """Only when the argument at ``key_at`` is this word (lower case)."""
+    key_at: int = 0
     arity: int | None = None
     """Only when the line has exactly this many arguments."""
-    numeric: bool = False
-    """Only when every argument is a number."""
+    numeric: bool | None = None
+    """True: only when every argument is a number; False: only when one is not."""
 
     def applies(self, line: str) -> bool:
         if not line.upper().startswith(self.prefix):
             return False
         start = len(self.prefix)
-        if self.key is not None and first_argument(line, start) != self.key:
-            return False
         spans = argument_spans(line, start)
+        if self.key is not None and (
+            len(spans) <= self.key_at
+            or line[slice(*spans[self.key_at])].strip(' "').lower() != self.key
+        ):
+            return False
         if self.arity is not None and len(spans) != self.arity:
             return False
-        return not self.numeric or all(line[lo:hi].strip().isdigit() for lo, hi in spans)
+        if self.numeric is None:
+            return True
+        return self.numeric == all(line[lo:hi].strip().isdigit() for lo, hi in spans)
 
     def apply(self, line: str) -> str:
         if not self.applies(line):
@@ -94,6 +95,14 @@ FIELD_RULES: tuple[FieldRule, ...] = (
     ),
     FieldRule(
         "peer-port",
+        "+QISTATE:",
+        (3,),
+        'remote port of an accepted client in AT+QISTATE answers ("TCP INCOMING")',
+        key="tcp incoming",
+        key_at=1,
+    ),
+    FieldRule(
+        "peer-port",
         "+QIURC:",
         (4,),
         'remote port of an accepted client (+QIURC: "incoming",...,"<ip>",<port>)',
@@ -105,6 +114,14 @@ FIELD_RULES: tuple[FieldRule, ...] = (
         (4,),
         'remote port of a UDP SERVICE datagram (+QIURC: "recv",<id>,<len>,"<ip>",<port>)',
         key="recv",
+    ),
+    FieldRule(
+        "peer-port",
+        "+QIRD:",
+        (2,),
+        'remote port of a UDP SERVICE datagram read with AT+QIRD (+QIRD: <len>,"<ip>",<port>)',
+        arity=3,
+        numeric=False,
     ),
     FieldRule(
         "dns-ttl",

@@ -13,6 +13,7 @@ once judged (``--update`` writes it out as it goes).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -20,17 +21,19 @@ from typing import Protocol
 
 import serial
 
-from modemu.tools.exchanges import Exchange, Shape
-from modemu.tools.verdict import Outcome, judge
+from modemu.tools.exchanges import Exchange, Shape, iter_exchanges, open_transcript
+from modemu.tools.verdict import Outcome, Palette, judge, render
 from modemu.trace.format import Chunk, Record
 
 __all__ = [
     "MAX_SILENT_EXCHANGES",
     "RecordedTarget",
+    "ReplayReport",
     "SerialTarget",
     "Summary",
     "Target",
     "play",
+    "replay_file",
 ]
 
 MAX_SILENT_EXCHANGES = 3
@@ -185,3 +188,35 @@ def _collect(
     answer = bytes(pending[:cut])
     del pending[:cut]
     return answer, timed_out, gone
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """What :func:`replay_file` found: the summary and the diff of each differing exchange."""
+
+    summary: Summary
+    diffs: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.summary.failed
+
+    def __str__(self) -> str:
+        return "\n\n".join((*self.diffs, self.summary.line()))
+
+
+def replay_file(path: str | os.PathLike[str], url: str, *, timeout: float = 5.0) -> ReplayReport:
+    """Replay the transcript at ``path`` to the module at ``url`` (plain-text diffs)."""
+    _header, records = open_transcript(path)
+    diffs: list[str] = []
+
+    def collect(outcome: Outcome) -> None:
+        if outcome.differs:
+            diffs.append(render(outcome, Palette(False), ("recorded", "replayed"), timeout))
+
+    target = SerialTarget(url)
+    try:
+        summary = play(iter_exchanges(records), target, timeout=timeout, report=collect)
+    finally:
+        target.close()
+    return ReplayReport(summary, tuple(diffs))

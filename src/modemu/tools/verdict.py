@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from modemu.tools.exchanges import Exchange, split_units
+from modemu.tools.exchanges import Exchange, is_milestone, split_units
 from modemu.tools.masks import mask_line
 
 __all__ = ["Outcome", "Palette", "judge", "render", "show"]
@@ -27,8 +27,18 @@ def show(data: bytes) -> str:
 
 
 def masked_units(data: bytes) -> list[str]:
-    """``data`` as display lines, one per unit, varying fields masked."""
+    """``data`` as display lines, one per unit, varying fields masked; the units after
+    the last final result or prompt in sorted order.
+
+    Those trailing units are the URCs the host waited for (``+QIOPEN: 0,0`` and
+    ``+QIURC: "incoming",…`` after connecting to the module's own listener); which of two
+    arrives first is decided by the network's timing, not by the module's logic, so their
+    order is not compared. Everything up to the last final result is compared in order.
+    """
     units, rest = split_units(data)
+    marks = [i for i, unit in enumerate(units) if is_milestone(unit)]
+    tail_from = marks[-1] + 1 if marks else 0
+    units[tail_from:] = sorted(units[tail_from:])
     if rest:
         units.append(rest)
     return [show(mask_line(unit.decode("latin-1")).encode("latin-1")) for unit in units]
