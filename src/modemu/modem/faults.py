@@ -20,7 +20,8 @@ from modemu.errors import ControlError
 from modemu.modem.changes import ContextLost, NetworkRegistration, SignalQuality, SimCard
 from modemu.modem.commands.power import reboot as _reboot
 from modemu.modem.modes import PortMode
-from modemu.modem.state import RegStat, SimState, SocketState
+from modemu.modem.socketstates import SocketState
+from modemu.modem.state import RegStat, SimState
 from modemu.net.base import Service
 
 if TYPE_CHECKING:

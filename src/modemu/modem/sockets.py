@@ -23,7 +23,8 @@ from modemu.at.params import AccessMode
 from modemu.modem.failures import qi_code
 from modemu.modem.modes import Trigger
 from modemu.modem.registry import CommandError, FinalText
-from modemu.modem.state import SocketSlot, SocketState
+from modemu.modem.socketstates import Event, Phase
+from modemu.modem.state import SocketSlot
 from modemu.modem.transparent import SEND_BACKLOG_LIMIT, TransparentBridge
 from modemu.net.base import (
     AllAcked,
@@ -51,14 +52,13 @@ class SocketRuntime:
         self.slots = [SocketSlot(i) for i in SOCKET_IDS]
         self.bridge: TransparentBridge | None = None
         self.last_transparent: int | None = None
-        self.overflow: dict[int, bytearray] = {}
         self.close_waiters: dict[int, int] = {}
-        self.closing_async: set[int] = set()
+        """Net closes not yet confirmed, by id: they outlive the slot (a freed id may be
+        reopened before the old socket's ``Closed`` arrives, which must then be ignored)."""
         self.pending_close: int | None = None
         self.pending_open: int | None = None
         self.ack_waits: dict[int, tuple[int, int]] = {}  # req → (conn_id, send mode)
         self.next_req = 1
-        self.broken: set[int] = set()
         self.auto_timers: dict[int, Timer] = {}
         self.send_failures = 0
         """Sends left that answer ``SEND FAIL`` (the ``send-fail`` fault)."""
@@ -83,9 +83,9 @@ class SocketRuntime:
         self.engine.net.close(conn_id, timeout)
 
     def free(self, slot: SocketSlot) -> None:
-        """Return a slot to Initial, dropping its buffers."""
-        self.overflow.pop(slot.conn_id, None)
-        self.broken.discard(slot.conn_id)
+        """Return a slot to Initial, dropping its buffers: a fresh record replaces it."""
+        if slot.in_use:
+            slot.advance(Event.RELEASE)
         if self.bridge is not None and self.bridge.conn_id == slot.conn_id:
             self.bridge.close()
             self.bridge = None
@@ -126,7 +126,7 @@ class SocketRuntime:
             if self.engine.settings.qicfg.send_auto.get(conn_id) != (cycle, message):
                 return
             slot = self.slots[conn_id]
-            if slot.state is SocketState.CONNECTED and not slot.closing_by_host:
+            if slot.phase is Phase.CONNECTED:
                 self.send(slot, message.encode("latin-1"))
             self.schedule_auto_send(conn_id)
 
@@ -174,12 +174,12 @@ class SocketRuntime:
 
     def buffer_stream(self, slot: SocketSlot, data: bytes) -> None:
         cap = self.engine.profile.rx_buffer_size
-        overflow = self.overflow.get(slot.conn_id)
+        overflow = slot.overflow
         room = cap - slot.unread
         if overflow or len(data) > room:
             keep = max(room, 0) if not overflow else 0
             self._append(slot, data[:keep])
-            self.overflow.setdefault(slot.conn_id, bytearray()).extend(data[keep:])
+            overflow += data[keep:]
             self.pause(slot)
         else:
             self._append(slot, data)
@@ -191,7 +191,6 @@ class SocketRuntime:
     ) -> None:
         cap = self.engine.profile.rx_buffer_size
         if slot.unread + len(data) > cap:
-            slot.dropped_datagrams += 1
             self.engine.note("udp-drop", conn_id=slot.conn_id, bytes=len(data))
             return
         slot.datagrams.append((data, sender or (slot.remote_ip, slot.remote_port)))
@@ -214,7 +213,7 @@ class SocketRuntime:
 
     def after_read(self, slot: SocketSlot) -> None:
         """The host read from the buffer: refill from overflow, resume, re-arm the URC."""
-        overflow = self.overflow.get(slot.conn_id)
+        overflow = slot.overflow
         cap = self.engine.profile.rx_buffer_size
         if overflow:
             take = min(len(overflow), cap - slot.unread)
@@ -222,12 +221,10 @@ class SocketRuntime:
                 slot.rx += overflow[:take]
                 slot.rx_total += take
                 del overflow[:take]
-            if not overflow:
-                del self.overflow[slot.conn_id]
         if slot.unread == 0:
             slot.recv_reported = False
             self.report_recv(slot)
-        if slot.conn_id not in self.overflow and slot.unread <= cap // 2:
+        if not overflow and slot.unread <= cap // 2:
             self.resume(slot)
 
     def pause(self, slot: SocketSlot) -> None:
@@ -236,7 +233,7 @@ class SocketRuntime:
             self.engine.net.pause_reading(slot.conn_id)
 
     def resume(self, slot: SocketSlot) -> None:
-        if slot.paused and slot.state is SocketState.CONNECTED:
+        if slot.paused and slot.phase is Phase.CONNECTED:
             slot.paused = False
             self.engine.net.resume_reading(slot.conn_id)
 
@@ -284,11 +281,12 @@ class SocketRuntime:
         slot.recv_reported = False
         if data:
             self.engine.write(data)
-        overflow = self.overflow.pop(slot.conn_id, None)
+        overflow = slot.overflow
         if overflow:
             slot.rx_total += len(overflow)
             slot.rx_read += len(overflow)
             self.engine.write(bytes(overflow))
+            overflow.clear()
 
     def escape(self, slot: SocketSlot) -> None:
         """``+++`` accepted: ``OK``, command mode, the socket continues in buffer mode."""
@@ -340,15 +338,15 @@ class SocketRuntime:
     def on_opened(self, event: Opened) -> None:
         m = self.engine
         slot = self.slot_or_none(event.conn_id)
-        if slot is None or slot.state is not SocketState.OPENING or slot.closing_by_host:
+        if slot is None:
             return
+        opened = Event.LISTENING if slot.service is Service.TCP_LISTENER else Event.OPENED
+        if not slot.allows(opened):
+            return
+        slot.advance(opened)
         slot.local_port = event.local[1]
         if event.remote is not None and slot.service in (Service.TCP, Service.UDP):
             slot.remote_ip, slot.remote_port = event.remote
-        if slot.service is Service.TCP_LISTENER:
-            slot.state = SocketState.LISTENING
-        else:
-            slot.state = SocketState.CONNECTED
         if self.pending_open == slot.conn_id:
             self.pending_open = None
             m.take_pending()
@@ -359,8 +357,9 @@ class SocketRuntime:
     def on_open_failed(self, event: OpenFailed) -> None:
         m = self.engine
         slot = self.slot_or_none(event.conn_id)
-        if slot is None or slot.state is not SocketState.OPENING or slot.closing_by_host:
+        if slot is None or not slot.allows(Event.OPEN_FAILED):
             return
+        slot.advance(Event.OPEN_FAILED)
         self.free(slot)
         if self.pending_open == event.conn_id:
             self.pending_open = None
@@ -371,24 +370,21 @@ class SocketRuntime:
 
     def on_received(self, event: Received) -> None:
         slot = self.slot_or_none(event.conn_id)
-        if slot is None or slot.state is not SocketState.CONNECTED or slot.closing_by_host:
-            return
+        if slot is None or slot.phase is not Phase.CONNECTED:
+            return  # data racing a close, or for a freed slot
         self.deliver(slot, event.data, event.sender)
 
     def on_peer_closed(self, event: PeerClosed) -> None:
         m = self.engine
         slot = self.slot_or_none(event.conn_id)
-        if (
-            slot is None
-            or slot.closing_by_host
-            or slot.state not in (SocketState.CONNECTED, SocketState.LISTENING)
-        ):
+        if slot is None or not slot.allows(Event.PEER_CLOSED):
             return
-        slot.state = SocketState.CLOSING
-        overflow = self.overflow.pop(slot.conn_id, None)
-        if overflow:
+        slot.advance(Event.PEER_CLOSED)
+        overflow = slot.overflow
+        if overflow:  # reading is over: what waited beyond the buffer is readable now
             slot.rx += overflow
             slot.rx_total += len(overflow)
+            overflow.clear()
         if self.bridge is not None and self.bridge.conn_id == slot.conn_id:
             self.carrier_lost(slot)
             return
@@ -405,11 +401,12 @@ class SocketRuntime:
         else:
             self.close_waiters[event.conn_id] = waiting - 1
         slot = self.slot_or_none(event.conn_id)
-        if slot is None or not slot.closing_by_host or waiting > 1:
+        if slot is None or waiting > 1 or not slot.allows(Event.NET_CLOSED):
             return
+        slot.advance(Event.NET_CLOSED)
+        report = slot.close_urc
         self.free(slot)
-        if event.conn_id in self.closing_async:
-            self.closing_async.discard(event.conn_id)
+        if report:
             m.urc(u.Closed(event.conn_id))
         if self.pending_close == event.conn_id:
             self.pending_close = None
@@ -418,7 +415,7 @@ class SocketRuntime:
     def on_incoming(self, event: Incoming) -> None:
         m = self.engine
         listener = self.slot_or_none(event.listener_id)
-        if listener is None or listener.state is not SocketState.LISTENING:
+        if listener is None or listener.phase is not Phase.LISTENING:
             m.net.reject(event.token)
             return
         if not m.settings.qicfg.tcp_accept:
@@ -441,10 +438,10 @@ class SocketRuntime:
             remote_ip=event.remote[0],
             remote_port=event.remote[1],
             local_port=listener.local_port,
-            state=SocketState.CONNECTED,
             server_id=listener.conn_id,
             access_mode=mode,
         )
+        slot.advance(Event.ACCEPT)
         self.slots[free.conn_id] = slot
         m.net.accept(event.token, free.conn_id, self.options())
         m.urc(u.Incoming(free.conn_id, listener.conn_id, event.remote))
@@ -472,11 +469,10 @@ class SocketRuntime:
         if ctx is None or not ctx.active:
             return
         for slot in self.slots:
-            if slot.in_use and slot.cid == event.cid and slot.state is not SocketState.CLOSING:
+            if slot.cid == event.cid and slot.allows(Event.CONTEXT_LOST):
                 bridged = self.bridge is not None and self.bridge.conn_id == slot.conn_id
                 self.close_on_net(slot, 0)
-                slot.state = SocketState.CLOSING
-                self.broken.add(slot.conn_id)
+                slot.advance(Event.CONTEXT_LOST)
                 if bridged:
                     self.carrier_lost(slot)
         ctx.active = False

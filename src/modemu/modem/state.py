@@ -25,6 +25,7 @@ from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
 from modemu.at.params import AccessMode
+from modemu.modem.socketstates import Event, Phase, SocketState, advance, allowed
 from modemu.net.base import Address, Service
 
 if TYPE_CHECKING:
@@ -269,19 +270,14 @@ class PdpContext:
         }
 
 
-class SocketState(IntEnum):
-    """``<socket_state>`` of ``AT+QISTATE`` (spec §5.3)."""
-
-    INITIAL = 0
-    OPENING = 1
-    CONNECTED = 2
-    LISTENING = 3
-    CLOSING = 4
 
 
 @dataclass
 class SocketSlot:
-    """One of the 12 socket ids and everything the module keeps about it."""
+    """One of the 12 socket ids and everything the module keeps about the socket on it:
+    one record per slot, replaced by a fresh one when the slot is freed. Its lifecycle
+    ``phase`` changes only through :meth:`advance` (the table in
+    :mod:`modemu.modem.socketstates`)."""
 
     conn_id: int
     cid: int = 1
@@ -289,24 +285,38 @@ class SocketSlot:
     remote_ip: str = ""
     remote_port: int = 0
     local_port: int = 0
-    state: SocketState = SocketState.INITIAL
+    phase: Phase = Phase.INITIAL
     server_id: int = 0
     access_mode: AccessMode = AccessMode.BUFFER
     rx: bytearray = field(default_factory=bytearray)
     datagrams: deque[tuple[bytes, Address]] = field(default_factory=deque)
-    rx_bytes_held: int = 0
     rx_total: int = 0
     rx_read: int = 0
     tx_total: int = 0
     recv_reported: bool = False
     paused: bool = False
-    closing_by_host: bool = False
-    dropped_datagrams: int = 0
+    overflow: bytearray = field(default_factory=bytearray)
+    """Stream bytes that arrived beyond the receive buffer while reading was pausing;
+    moved into ``rx`` as the host reads (nothing is dropped)."""
+    close_urc: bool = False
+    """``close/mode`` 1: the host's QICLOSE was answered at once, so ``+QIURC: "closed"``
+    reports the end of the close."""
 
     @property
     def unread(self) -> int:
         return self.rx_total - self.rx_read
 
     @property
+    def state(self) -> SocketState:
+        """``<socket_state>`` as QISTATE shows it."""
+        return self.phase.visible
+
+    @property
     def in_use(self) -> bool:
-        return self.state is not SocketState.INITIAL
+        return self.phase is not Phase.INITIAL
+
+    def allows(self, event: Event) -> bool:
+        return allowed(self.phase, event)
+
+    def advance(self, event: Event) -> None:
+        self.phase = advance(self.phase, event)

@@ -469,3 +469,23 @@ def test_twelve_sockets_at_once(h: Harness) -> None:
         h.open_tcp(conn_id, local_port=40000 + conn_id)
     lines = h.send(b"AT+QISTATE?\r").split(b"\r\n")
     assert sum(line.startswith(b"+QISTATE:") for line in lines) == 12
+
+
+def test_a_socket_the_host_is_closing_shows_closing_and_refuses_a_second_close(
+    h: Harness,
+) -> None:
+    """docs/socket-states.md: HOST_CLOSING shows as 4; a second QICLOSE is busy (568), a
+    late Received and a pdpdeact no longer touch it, the one Closed frees it."""
+    h.send(b'AT+QICFG="close/mode",1\r')
+    h.open_tcp(0)
+    assert h.send(b"AT+QICLOSE=0\r") == b"\r\nOK\r\n"
+    assert h.send(b"AT+QISTATE=1,0\r") == (
+        b'\r\n+QISTATE: 0,"TCP","127.0.0.1",8009,65514,4,1,0,0,"uart1"\r\n\r\nOK\r\n'
+    )
+    assert h.send(b"AT+QICLOSE=0\r") == b"\r\nERROR\r\n"
+    assert h.send(b"AT+QIGETERROR\r") == b"\r\n+QIGETERROR: 568,operation busy\r\n\r\nOK\r\n"
+    assert h.event(Received(0, b"late")) == b""
+    assert h.event(PdpDeactivated(1)) == b'\r\n+QIURC: "pdpdeact",1\r\n'
+    assert h.net.calls_to("close") == [(0, 10)]
+    assert h.event(Closed(0)) == b'\r\n+QIURC: "closed",0\r\n'
+    assert h.send(b"AT+QISTATE?\r") == b"\r\nOK\r\n"

@@ -23,7 +23,8 @@ from modemu.modem.registry import (
     Reply,
     declare_setting,
 )
-from modemu.modem.state import SocketSlot, SocketState
+from modemu.modem.socketstates import Event, Phase, SocketState
+from modemu.modem.state import SocketSlot
 from modemu.net.base import Service
 
 if TYPE_CHECKING:
@@ -88,10 +89,10 @@ def open_socket(m: ModemView, call: CommandCall) -> Outcome:
         remote_ip=host,
         remote_port=remote_port,
         local_port=local_port,
-        state=SocketState.OPENING,
         server_id=conn_id,
         access_mode=mode,
     )
+    m.sockets.slots[conn_id].advance(Event.OPEN)
     if service in (Service.TCP_LISTENER, Service.UDP_SERVICE):
         m.sockets.slots[conn_id].remote_ip = ctx.address
         m.sockets.slots[conn_id].remote_port = 0
@@ -122,14 +123,14 @@ def close_socket(m: ModemView, call: CommandCall) -> Outcome:
     if not slot.in_use:
         return None
     rt = m.sockets
-    if slot.closing_by_host:
+    if slot.phase is Phase.HOST_CLOSING:
         raise CommandError(QiError.BUSY)
-    slot.closing_by_host = True
+    slot.advance(Event.HOST_CLOSE)
     if rt.pending_open == slot.conn_id:
         rt.pending_open = None
     m.delays.run_later("qiclose", lambda: rt.close_on_net(slot, timeout))
     if m.settings.qicfg.close_mode:
-        rt.closing_async.add(slot.conn_id)
+        slot.close_urc = True
         return None
     rt.pending_close = slot.conn_id
     return Reply.PENDING
@@ -168,14 +169,13 @@ def socket_state(m: ModemView, call: CommandCall) -> Outcome:
 
 
 def _check_sendable(m: ModemView, slot: SocketSlot) -> None:
-    rt = m.sockets
-    if slot.conn_id in rt.broken:
+    if slot.phase is Phase.BROKEN:
         raise CommandError(QiError.PDP_BROKEN)
     if slot.service is Service.TCP_LISTENER:
         raise CommandError(QiError.NOT_SUPPORTED)
-    if slot.state is SocketState.CLOSING:
+    if slot.phase is Phase.PEER_CLOSED:
         raise CommandError(QiError.SOCKET_CLOSED)
-    if slot.state is not SocketState.CONNECTED or slot.closing_by_host:
+    if slot.phase is not Phase.CONNECTED:
         raise CommandError(QiError.NOT_ALLOWED)
     if slot.access_mode is AccessMode.TRANSPARENT:
         raise CommandError(QiError.NOT_ALLOWED)
@@ -267,7 +267,7 @@ def _answer_send(
     elif result.timed_out or result.too_long or result.bad_hex:
         code = QiError.TIMEOUT if result.timed_out else QiError.INVALID_PARAMS
         m.report_error(Kind.TCPIP, CommandError(code))
-    elif slot.state is not SocketState.CONNECTED or slot.closing_by_host:
+    elif slot.phase is not Phase.CONNECTED:
         m.report_error(Kind.TCPIP, CommandError(QiError.SOCKET_CLOSED))
     else:
         m.settings.last_qi_error = 0
@@ -434,7 +434,7 @@ def online(m: ModemView, call: CommandCall) -> Outcome:
     rt = m.sockets
     conn_id = rt.last_transparent
     slot = m.sockets.slots[conn_id] if conn_id is not None else None
-    if slot is None or slot.state is not SocketState.CONNECTED or slot.closing_by_host:
+    if slot is None or slot.phase is not Phase.CONNECTED:
         m.result(Result.NO_CARRIER)
         return Reply.NONE
     rt.enter_transparent(slot)
