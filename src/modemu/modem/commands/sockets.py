@@ -100,7 +100,7 @@ def open_socket(m: ModemView, call: CommandCall) -> Outcome:
     opening = m.sockets.slots[conn_id]
 
     def start() -> None:
-        if m.sockets.slots[conn_id] is opening and not opening.closing_by_host:
+        if m.sockets.slots[conn_id] is opening and opening.phase is Phase.OPENING:
             m.net.open(conn_id, service, host, remote_port, local_port, dns, rt.options())
 
     m.delays.run_later("qiopen", start)
