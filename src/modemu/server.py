@@ -237,6 +237,21 @@ class VirtualModem:
         """Apply a fault now: ``vm.fault("pdp-deact", cid=1)`` (see ``docs/faults.md``)."""
         return self.control(name, args)
 
+    def scenario(self, source: Any) -> dict[str, Any]:
+        """Start a scenario now: a TOML path, a parsed mapping or a list of step mappings
+        (see :mod:`modemu.control.scenario`); returns its description."""
+        from modemu.control.ops import start_scenario  # noqa: PLC0415
+
+        if self._target is None:
+            raise RuntimeError("VirtualModem is not started or has a custom engine")
+        self._busy = True
+        try:
+            runner = start_scenario(self._target, source)
+        finally:
+            self._busy = False
+            self.pump()
+        return runner.describe()
+
     def status(self) -> dict[str, Any]:
         """Mode, contexts, sockets and their counters, queued URCs, faults in force."""
         result = self.control("status", {})
@@ -333,6 +348,9 @@ class VirtualModem:
         try:
             while self._pending:
                 self._guard(engine.handle_net, self._pending.popleft(), self.now())
+            if self._target is not None:
+                for runner in self._target.scenarios:
+                    self._guard(runner.poll)
             out = engine.data_to_send()
         finally:
             self._busy = False

@@ -128,3 +128,36 @@ def test_no_module_at_the_path_is_a_usage_error(tmp_path: Path) -> None:
     done = modemu_cli("status", "--control", str(tmp_path / "nothing.ctl"))
     assert done.returncode == 2
     assert "cannot reach the control socket" in done.stderr
+
+
+def test_serve_scenario_and_the_scenario_operation(tmp_path: Path) -> None:
+    scenario = tmp_path / "weak.toml"
+    scenario.write_text('version = 1\n[[steps]]\nat = 0\nfault = "signal"\nargs = { rssi = 7 }\n')
+    later = tmp_path / "later.toml"
+    later.write_text(
+        'version = 1\n[[steps]]\nat = 0.05\nfault = "urc"\nargs = { text = "+X: 1" }\n'
+    )
+    process = ModemuProcess(tmp_path, args=["--scenario", str(scenario)])
+    instance = process.start()
+    assert instance.path is not None
+    host = PtyHost(instance.path)
+    try:
+        host.wait_ready()
+        assert host.command("AT+CSQ").endswith(b"\r\n+CSQ: 7,99\r\n" + OK)
+        with ControlClient(f"{instance.path}.ctl") as client:
+            started = client.scenario(later)
+            assert started["steps"][0]["fault"] == "urc"
+            assert host.read_until(b"+X: 1\r\n") == b"\r\n+X: 1\r\n"
+            runs = client.status()["scenarios"]
+            assert [s["fired"] for run in runs for s in run["steps"]] == [True, True]
+    finally:
+        host.close()
+        process.stop()
+
+
+def test_bad_scenario_file_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('version = 1\n[[steps]]\nat = 1\nfault = "melt"\n')
+    done = modemu_cli("serve", "--pty", str(tmp_path / "m"), "--scenario", str(bad))
+    assert done.returncode == 2
+    assert "step 1: unknown operation 'melt'" in done.stderr

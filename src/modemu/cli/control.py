@@ -10,10 +10,17 @@ from typing import Any
 
 from modemu.control.client import ControlClient
 from modemu.control.ops import OPERATIONS
+from modemu.control.scenario import Scenario, load_scenario
 from modemu.errors import ControlError
 from modemu.net.policy import Policy
 
-__all__ = ["add_commands", "add_serve_args", "control_path_from_args", "policy_from_args"]
+__all__ = [
+    "add_commands",
+    "add_serve_args",
+    "control_path_from_args",
+    "policy_from_args",
+    "scenario_from_args",
+]
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -48,6 +55,12 @@ def add_serve_args(serve: argparse.ArgumentParser) -> None:
         "--no-control", action="store_true", help="no control socket, even next to a pty link"
     )
     group.add_argument(
+        "--scenario",
+        metavar="FILE.toml",
+        help="run this scenario of faults from the start (see docs/faults.md; "
+        "examples/scenarios/ has a dozen)",
+    )
+    group.add_argument(
         "--allow",
         action="append",
         default=[],
@@ -77,6 +90,12 @@ def control_path_from_args(args: argparse.Namespace) -> str | None:
             raise ControlError("--control needs a PATH unless --pty has one")
         return f"{link}.ctl"
     return None
+
+
+def scenario_from_args(args: argparse.Namespace) -> Scenario | None:
+    """The ``--scenario`` file, loaded and checked before the module starts."""
+    path = getattr(args, "scenario", None)
+    return load_scenario(path, OPERATIONS) if path else None
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:

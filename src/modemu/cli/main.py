@@ -180,6 +180,7 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
     net_config = net_config_from_args(args, profile)
     nv = nv_store_from_args(args, profile)
     transport = transport_from_args(args)
+    scenario = control_cli.scenario_from_args(args)
     capture = open_capture(args.pcap) if args.pcap else None
     try:
         modem = VirtualModem(
@@ -193,6 +194,8 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
             net_observers=[capture] if capture is not None else [],
         )
         async with modem:
+            if scenario is not None:
+                modem.scenario(scenario)
             yield modem
     finally:
         if capture is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from modemu.at.limits import SOCKET_IDS
+from modemu.control.scenario import Scenario, ScenarioRunner, load_scenario
 from modemu.control.spec import Operation, OperationTable, Param
 from modemu.control.target import FaultTarget
 from modemu.errors import ControlError
@@ -18,7 +19,7 @@ from modemu.modem.state import CONTEXT_IDS
 from modemu.net.faulty import FaultyNet, OpenRule
 from modemu.transport.uartfaults import HostLine
 
-__all__ = ["OPERATIONS", "run_operation"]
+__all__ = ["OPERATIONS", "run_operation", "start_scenario"]
 
 OPERATIONS = OperationTable()
 
@@ -32,12 +33,20 @@ _SEED = Param("seed", int, 0, low=0, high=2**63 - 1, help="random seed (same see
 
 def run_operation(target: FaultTarget, name: str, args: dict[str, Any]) -> Any:
     """Check and run one operation; faults are written to the trace."""
-    op = OPERATIONS.get(name)
-    checked = op.check(args)
-    result = op.handler(target, checked)
-    if op.fault:
-        target.note("fault", fault=name, **checked)
-    return result
+    return OPERATIONS.run(target, name, args)
+
+
+def start_scenario(target: FaultTarget, source: Any) -> ScenarioRunner:
+    """Load ``source`` (a TOML path, a mapping, a list of steps or a loaded
+    :class:`Scenario`) and start it now."""
+    scenario = source if isinstance(source, Scenario) else load_scenario(source, OPERATIONS)
+    runner = ScenarioRunner(target, scenario, OPERATIONS)
+    runner.start()
+    return runner
+
+
+def _scenario(target: FaultTarget, args: dict[str, Any]) -> dict[str, Any]:
+    return start_scenario(target, args["path"]).describe()
 
 
 def _net(target: FaultTarget) -> FaultyNet:
@@ -125,7 +134,7 @@ def list_faults(target: FaultTarget, args: dict[str, Any]) -> list[dict[str, Any
 
 def clear(target: FaultTarget, args: dict[str, Any]) -> dict[str, Any]:
     """Lift lasting faults: open rules, send failures, UART chunking/noise."""
-    which = args["fault"]
+    which = args["only"]
     lifted = 0
     if target.net is not None and which in ("all", "refuse", "timeout", "dns-fail"):
         lifted += target.net.clear(None if which == "all" else which)
@@ -182,18 +191,25 @@ OPERATIONS.add(
     Operation("status", "the module's state and the faults in force", status, fault=False),
     Operation("faults", "every fault with its parameters", list_faults, fault=False),
     Operation(
+        "scenario",
+        "start a scenario file (TOML) on the module now",
+        _scenario,
+        (Param("path", str, help="the scenario file, as the module's process sees it"),),
+        fault=False,
+    ),
+    Operation(
         "clear",
         "lift lasting faults (open rules, send-fail, chunk, noise)",
         clear,
         (
             Param(
-                "fault",
+                "only",
                 str,
                 "all",
                 choices=("all", "refuse", "timeout", "dns-fail", "send-fail", "chunk", "noise"),
+                help="which fault to lift",
             ),
         ),
-        fault=False,
     ),
     # radio and network
     Operation(

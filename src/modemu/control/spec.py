@@ -149,6 +149,9 @@ class OperationTable:
 
     def add(self, *operations: Operation) -> None:
         for op in operations:
+            reserved = {p.name for p in op.params} & {"fault", "name"}
+            if reserved:
+                raise ValueError(f"{op.name}: parameter name {reserved.pop()!r} is reserved")
             if op.name in self.operations:
                 raise ValueError(f"operation {op.name!r} defined twice")
             self.operations[op.name] = op
@@ -161,8 +164,15 @@ class OperationTable:
         return op
 
     def run(self, target: Any, name: str, args: Mapping[str, Any]) -> Any:
+        """Check the arguments, run the handler; a fault is then noted through
+        ``target.note`` (the trace) with its checked arguments."""
         op = self.get(name)
-        return op.handler(target, op.check(args))
+        checked = op.check(args)
+        result = op.handler(target, checked)
+        note = getattr(target, "note", None)
+        if op.fault and note is not None:
+            note("fault", fault=name, **checked)
+        return result
 
     def faults(self) -> Iterable[Operation]:
         return (op for op in self.operations.values() if op.fault)

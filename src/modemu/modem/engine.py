@@ -168,6 +168,11 @@ class ModemEngine:
         """Set by a data mode whose peer is not keeping up; the host is paused meanwhile."""
         self.note: Callable[..., None] = lambda event, **fields: None
         """Observer for events worth a trace line (dropped datagrams…); set by the server."""
+        self.line_observers: list[Callable[[str], None]] = []
+        """Told each command line's body (after ``AT``) before it runs (scenario triggers).
+        Observers only take note: they must not call back into the engine."""
+        self.mode_observers: list[Callable[[PortMode], None]] = []
+        """Told every port mode change, as it happens (same rule)."""
         sockets, services = self.sockets, self.services
         self._net_handlers: dict[type, Callable[[Any], None]] = {
             Received: sockets.on_received,
@@ -330,6 +335,8 @@ class ModemEngine:
 
     def change_mode(self, trigger: Trigger) -> None:
         self.mode = transition(self.mode, trigger)
+        for observer in self.mode_observers:
+            observer(self.mode)
         if self.mode is PortMode.COMMAND:
             self.sink = None
             self._flush_urcs()
@@ -516,6 +523,8 @@ class ModemEngine:
             return
         body = self._last_line if isinstance(event, RepeatLine) else event.body
         self._last_line = body
+        for observer in self.line_observers:
+            observer(body)
         parsed = _parse_line(body)
         if parsed is None:
             if body[:2].upper() == "+Q":  # a malformed TCP/IP command: invalid parameters

@@ -9,7 +9,8 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from modemu.control.ops import run_operation
+from modemu.control.ops import run_operation, start_scenario
+from modemu.control.scenario import ScenarioRunner
 from modemu.control.target import FaultTarget
 from modemu.modem.engine import ModemEngine
 from modemu.modem.profile import Profile
@@ -55,8 +56,9 @@ class Bench:
         self.inner_sink = sink  # events "from the network" pass the fault filter
         return self.fake
 
-    def note(self, event: str, **fields: Any) -> None:
-        self.notes.append((event, fields))
+    def note(self, name: str, **fields: Any) -> None:
+        """Same signature as ``VirtualModem.trace_event``, so a clashing field fails here."""
+        self.notes.append((name, fields))
 
     def schedule(self, delay: float, callback: Callable[[], None]) -> _Handle:
         handle = _Handle()
@@ -97,12 +99,29 @@ class Bench:
         return self.take()
 
     def settle(self) -> None:
-        """Run scheduled callbacks that are due now (zero-delay ones included)."""
-        while self._due and self._due[0][0] <= self.now:
-            _, _, handle, callback = heapq.heappop(self._due)
-            if not handle.cancelled:
-                callback()
+        """What the server does after every engine call: poll scenario triggers, fire the
+        engine timers and scheduled callbacks that are due now (zero-delay ones included)."""
+        while True:
+            self.pump()  # the server writes out after every engine call
+            for runner in self.target.scenarios:
+                runner.poll()
+            deadline = self.engine.next_deadline()
+            if deadline is not None and deadline <= self.now:
+                self.engine.handle_timer(self.now)
                 self.pump()
+                continue
+            if self._due and self._due[0][0] <= self.now:
+                _, _, handle, callback = heapq.heappop(self._due)
+                if not handle.cancelled:
+                    callback()
+                    self.pump()
+                continue
+            return
+
+    def scenario(self, source: Any) -> ScenarioRunner:
+        runner = start_scenario(self.target, source)
+        self.settle()
+        return runner
 
     def advance(self, seconds: float) -> bytes:
         end = self.now + seconds
