@@ -117,6 +117,7 @@ class VirtualModem:
         net_observers: Sequence[NetObserver] = (),
         policy: Policy | None = None,
         control_path: str | None = None,
+        control_optional: bool = False,
     ) -> None:
         self.profile = profile or Profile()
         self.transport = transport
@@ -145,6 +146,8 @@ class VirtualModem:
         self._target: FaultTarget | None = None
         self.control_path = control_path
         """Where ``start`` opens the control socket (None: no socket)."""
+        self._control_optional = control_optional
+        """A default (not asked-for) socket that cannot be opened is only a warning."""
         self._control: Any = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -210,9 +213,17 @@ class VirtualModem:
 
     async def _start_control(self, path: str) -> None:
         from modemu.control.server import ControlServer  # noqa: PLC0415
+        from modemu.errors import ModemuError  # noqa: PLC0415
 
-        self._control = ControlServer(path, self.control)
-        await self._control.start()
+        control = ControlServer(path, self.control)
+        try:
+            await control.start()
+        except ModemuError as exc:
+            if not self._control_optional:
+                raise
+            log.warning("no control socket: %s", exc)
+            return
+        self._control = control
 
     # -- faults and control -----------------------------------------------------------------
 

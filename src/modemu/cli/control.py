@@ -17,6 +17,7 @@ from modemu.net.policy import Policy
 __all__ = [
     "add_commands",
     "add_serve_args",
+    "control_is_default",
     "control_path_from_args",
     "policy_from_args",
     "scenario_from_args",
@@ -96,6 +97,11 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario | None:
     """The ``--scenario`` file, loaded and checked before the module starts."""
     path = getattr(args, "scenario", None)
     return load_scenario(path, OPERATIONS) if path else None
+
+
+def control_is_default(args: argparse.Namespace) -> bool:
+    """True when the control socket was not asked for (only implied by ``--pty PATH``)."""
+    return args.control is None
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:

@@ -190,6 +190,7 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
             nv=nv,
             policy=control_cli.policy_from_args(args),
             control_path=control_cli.control_path_from_args(args),
+            control_optional=control_cli.control_is_default(args),
             tracer=tracer_from_args(args, {"model": profile.model}),  # last: it holds a file
             net_observers=[capture] if capture is not None else [],
         )

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from modemu.control.protocol import MAX_LINE, encode_request, parse_reply
+from modemu.control.server import connect_path
 from modemu.errors import ControlError
 
 __all__ = ["ControlClient"]
@@ -32,12 +33,17 @@ class ControlClient:
         self.path = os.fspath(path)
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock.settimeout(timeout)
+        dirfd = None
         try:
-            self._sock.connect(self.path)
+            target, dirfd = connect_path(self.path)
+            self._sock.connect(target)
         except OSError as exc:
             self._sock.close()
             reason = exc.strerror or str(exc)
             raise ControlError(f"cannot reach the control socket {self.path}: {reason}") from None
+        finally:
+            if dirfd is not None:
+                os.close(dirfd)
         self._buffer = bytearray()
         self._ids = itertools.count(1)
 

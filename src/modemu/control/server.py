@@ -36,13 +36,17 @@ class ControlServer:
 
     async def start(self) -> None:
         _clear_stale(self.path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
+            _bind(sock, self.path)
+            os.chmod(self.path, 0o600)
             self._server = await asyncio.start_unix_server(
-                self._serve_client, path=str(self.path), limit=MAX_LINE
+                self._serve_client, sock=sock, limit=MAX_LINE
             )
         except OSError as exc:
-            raise ControlSocketError(f"cannot listen on {self.path}: {exc.strerror}") from None
-        os.chmod(self.path, 0o600)
+            sock.close()
+            reason = exc.strerror or str(exc)
+            raise ControlSocketError(f"cannot listen on {self.path}: {reason}") from None
         log.info("control socket on %s", self.path)
 
     async def aclose(self) -> None:
@@ -86,6 +90,32 @@ class ControlServer:
             writer.close()
 
 
+MAX_SUN_PATH = 107
+"""Longest ``AF_UNIX`` path Linux takes (108 bytes with the NUL)."""
+
+
+def _bind(sock: socket.socket, path: Path) -> None:
+    """Bind ``path``; a path too long for ``sun_path`` (deep pytest temp dirs) is bound
+    through the directory's ``/proc/self/fd`` entry, which names the same place."""
+    if len(os.fsencode(path)) <= MAX_SUN_PATH or not os.path.isdir("/proc/self/fd"):
+        sock.bind(str(path))
+        return
+    dirfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        sock.bind(f"/proc/self/fd/{dirfd}/{path.name}")
+    finally:
+        os.close(dirfd)
+
+
+def connect_path(path: str | os.PathLike[str]) -> tuple[str, int | None]:
+    """What to ``connect`` for ``path`` (see :func:`_bind`) and a directory fd to close after."""
+    if len(os.fsencode(path)) <= MAX_SUN_PATH or not os.path.isdir("/proc/self/fd"):
+        return os.fspath(path), None
+    parent, name = os.path.split(os.fspath(path))
+    dirfd = os.open(parent or ".", os.O_RDONLY | os.O_DIRECTORY)
+    return f"/proc/self/fd/{dirfd}/{name}", dirfd
+
+
 def _clear_stale(path: Path) -> None:
     try:
         info = os.lstat(path)
@@ -94,11 +124,14 @@ def _clear_stale(path: Path) -> None:
     if not stat.S_ISSOCK(info.st_mode):
         raise ControlSocketError(f"{path} exists and is not a socket; not replacing it")
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    target, dirfd = connect_path(path)
     try:
-        probe.connect(str(path))
+        probe.connect(target)
     except OSError:
         path.unlink()  # nobody listens: left by a killed server
         return
     finally:
         probe.close()
+        if dirfd is not None:
+            os.close(dirfd)
     raise ControlSocketError(f"{path} is in use by another running module")
