@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from modemu.control.client import ControlClient
-from modemu.control.ops import OPERATIONS
-from modemu.control.scenario import Scenario, load_scenario
 from modemu.errors import ControlError
 from modemu.net.policy import Policy
+
+if TYPE_CHECKING:
+    from modemu.control.scenario import Scenario
 
 __all__ = [
     "add_commands",
@@ -95,6 +95,9 @@ def control_path_from_args(args: argparse.Namespace) -> str | None:
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario | None:
     """The ``--scenario`` file, loaded and checked before the module starts."""
+    from modemu.control.ops import OPERATIONS  # noqa: PLC0415 - keeps `modemu --help` light
+    from modemu.control.scenario import load_scenario  # noqa: PLC0415
+
     path = getattr(args, "scenario", None)
     return load_scenario(path, OPERATIONS) if path else None
 
@@ -137,6 +140,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def fault_list() -> str:
+    from modemu.control.ops import OPERATIONS  # noqa: PLC0415
+
     return "\n".join(op.usage() for op in OPERATIONS.faults())
 
 
@@ -166,6 +171,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def _request(path: str, op: str, values: dict[str, Any], pretty: bool) -> int:
+    from modemu.control.client import ControlClient  # noqa: PLC0415
+
     try:
         client = ControlClient(path)
     except ControlError as exc:
