@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from modemu import __version__
 from modemu.cli import control as control_cli
-from modemu.cli import diff, record, replay
+from modemu.cli import coverage, diff, record, replay
 from modemu.cli import view as view_cli
 from modemu.cli.args import (
     add_net_args,
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_parser(commands)
     replay.add_parser(commands)
     diff.add_parser(commands)
+    coverage.add_parser(commands)
     return parser
 
 
