@@ -289,6 +289,24 @@ TRANSCRIPTS: dict[str, list[Step]] = {
             ],
         ),
     ],
+    "qnttp (application note spelling) reports through its own URC name": [
+        Step(
+            b'\r\n+QNTTP: 0,"2024/01/02,03:04:05+00"\r\n\r\nOK\r\n',  # URC before the OK
+            [
+                urc(
+                    '+QNTTP: 0,"2024/01/02,03:04:05+00"',
+                    "+QNTTP",
+                    a("0"),
+                    q("2024/01/02,03:04:05+00"),
+                ),
+                ok('AT+QNTTP=1,"pool.ntp.org"'),
+            ],
+            'AT+QNTTP=1,"pool.ntp.org"',
+        ),
+    ],
+    "bg96 boot word while a command waits": [
+        Step(b"\r\nAPP RDY\r\n\r\nOK\r\n", [urc("APP RDY"), ok("AT")], "AT"),
+    ],
     "udp service push": [
         Step(
             b'\r\n+QIURC: "recv",2,3,"10.0.0.9",7\r\nabc\r\n',

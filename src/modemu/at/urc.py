@@ -520,3 +520,8 @@ _BY_NAME: dict[str, Callable[[str, tuple[Arg, ...]], UrcEvent]] = {
     **{name: _registration(name) for name in Registration.NAMES},
 }
 """Parsers of the other URC names by ``+NAME``."""
+
+URC_NAMES: frozenset[str] = frozenset({QIURC, *_BY_NAME})
+"""Every ``+NAME`` prefix :func:`parse_urc` knows."""
+URC_WORDS: frozenset[str] = frozenset(_WORDS)
+"""Every bare-word URC :func:`parse_urc` knows."""

@@ -64,30 +64,14 @@ _NO_CARRIER = b"\r\nNO CARRIER\r\n"
 _OK = b"\r\nOK\r\n"
 _MAX_LINE = 65536
 
-#: Prefixes that arrive unsolicited. A line with one of these names is information text
-#: only when it answers a command of the same name (``AT+CPIN?`` → ``+CPIN: READY``).
-URC_NAMES = frozenset(
-    {
-        "+QIURC",
-        "+QIOPEN",
-        "+QPING",
-        "+QNTP",
-        "+CREG",
-        "+CGREG",
-        "+CEREG",
-        "+CPIN",
-        "+QIND",
-        "+QUSIM",
-        "+CFUN",
-        "+CGEV",
-        "+CTZV",
-        "+QNITZ",
-    }
-)
+#: Prefixes that arrive unsolicited: the shared vocabulary's, and network reports it does
+#: not model (yet). A line with one of these names is information text only when it
+#: answers a command of the same name (``AT+CPIN?`` → ``+CPIN: READY``).
+URC_NAMES = u.URC_NAMES | {"+CGEV", "+CTZV", "+QNITZ"}
 #: Commands whose write form answers a bare ``OK`` and reports through a same-named URC.
-_ASYNC_RESULT = frozenset({"+QIOPEN", "+QPING", "+QNTP"})
-#: Unsolicited lines without a ``+NAME:`` prefix.
-URC_WORDS = frozenset({"RDY", "POWERED DOWN", "RING"})
+_ASYNC_RESULT = frozenset({"+QIOPEN", "+QPING", *u.NtpResult.NAMES})
+#: Unsolicited lines without a ``+NAME:`` prefix (``APP RDY``: BG96-class boot).
+URC_WORDS = u.URC_WORDS | {"RING", "APP RDY"}
 
 
 class Framing(Enum):
