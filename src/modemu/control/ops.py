@@ -46,7 +46,10 @@ def start_scenario(target: FaultTarget, source: Any) -> ScenarioRunner:
 
 
 def _scenario(target: FaultTarget, args: dict[str, Any]) -> dict[str, Any]:
-    return start_scenario(target, args["path"]).describe()
+    path, steps = args["path"], args["steps"]
+    if bool(path) == bool(steps):
+        raise ControlError("scenario: give either path (a TOML file) or steps (a list)")
+    return start_scenario(target, path or steps).describe()
 
 
 def _net(target: FaultTarget) -> FaultyNet:
@@ -194,7 +197,10 @@ OPERATIONS.add(
         "scenario",
         "start a scenario file (TOML) on the module now",
         _scenario,
-        (Param("path", str, help="the scenario file, as the module's process sees it"),),
+        (
+            Param("path", str, "", help="the scenario file, as the module's process sees it"),
+            Param("steps", list, None, help="or the steps themselves, as in the file"),
+        ),
         fault=False,
     ),
     Operation(

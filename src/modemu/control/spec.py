@@ -65,6 +65,10 @@ class Param:
                 if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
                     raise ValueError
                 return int(raw)
+            if kind is list:
+                if not isinstance(raw, list):
+                    raise ValueError
+                return raw
             if kind is float:
                 if isinstance(raw, bool):
                     raise ValueError

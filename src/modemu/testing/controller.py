@@ -14,14 +14,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from modemu.errors import ModemuError
+from modemu.errors import ControlError, ModemuError
 
-__all__ = ["ModemuInstance", "ModemuProcess", "StartupError", "serve_argv"]
+__all__ = ["ModemuInstance", "ModemuProcess", "StartupError", "control_path", "serve_argv"]
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
@@ -44,6 +45,46 @@ class ModemuInstance:
     pid: int | None = None
     """The server's process id; None when the module runs inside the test process
     (:class:`~modemu.testing.inprocess.ModemuThread`) or is external (``--modemu-url``)."""
+    control: str | None = None
+    """The control socket (faults, status, scenarios); None for a real module."""
+    unavailable: Callable[[str], Any] | None = field(default=None, compare=False)
+    """Called with the reason when faults are asked of a module without a control socket
+    (the pytest plugin passes ``pytest.skip``); otherwise :class:`ControlError` is raised."""
+
+    def fault(self, name: str, **args: Any) -> Any:
+        """Apply a fault now (``docs/faults.md``): ``instance.fault("pdp-deact", cid=1)``."""
+        return self._request(name, args)
+
+    def status(self) -> dict[str, Any]:
+        """Mode, contexts, sockets with their counters, queued URCs, faults in force."""
+        result = self._request("status", {})
+        assert isinstance(result, dict)
+        return result
+
+    def scenario(self, source: str | os.PathLike[str] | Sequence[Mapping[str, Any]]) -> Any:
+        """Start a scenario: a TOML file, or a list of step tables as in the file."""
+        if isinstance(source, (str, os.PathLike)):
+            return self._request("scenario", {"path": os.path.abspath(os.fspath(source))})
+        return self._request("scenario", {"steps": [dict(step) for step in source]})
+
+    def _request(self, op: str, args: dict[str, Any]) -> Any:
+        if self.control is None:
+            reason = (
+                f"faults need a virtual module with a control socket; {self.url} is "
+                "a real module (--modemu-url)"
+            )
+            if self.unavailable is not None:
+                self.unavailable(reason)
+            raise ControlError(reason)
+        from modemu.control.client import ControlClient  # noqa: PLC0415
+
+        with ControlClient(self.control) as client:
+            return client.request(op, **args)
+
+
+def control_path(workdir: str | os.PathLike[str]) -> str:
+    """Where a test's module keeps its control socket."""
+    return str(Path(workdir) / "modem.ctl")
 
 
 def serve_argv(
@@ -56,7 +97,7 @@ def serve_argv(
     """``serve …`` arguments for a test's module: a pty link in ``workdir`` (or TCP on a
     free loopback port), NV in memory, the profile, then the caller's extra arguments."""
     where = ["--tcp", "127.0.0.1:0"] if tcp else ["--pty", str(Path(workdir) / "modem")]
-    line = ["serve", *where, "--state-dir", "none"]
+    line = ["serve", *where, "--state-dir", "none", "--control", control_path(workdir)]
     if profile is not None:
         line += ["--profile", str(profile)]
     return [*line, *args]
@@ -109,7 +150,9 @@ class ModemuProcess:
             raise
         url = banner.split()[0]
         path = None if url.startswith("socket://") else url
-        self.instance = ModemuInstance(url, path, banner, self.process.pid)
+        self.instance = ModemuInstance(
+            url, path, banner, self.process.pid, control_path(self.workdir)
+        )
         return self.instance
 
     def _read_banner(self, timeout: float) -> str:

@@ -30,6 +30,7 @@ from modemu.testing.controller import (
     STOP_TIMEOUT,
     ModemuInstance,
     StartupError,
+    control_path,
     serve_argv,
 )
 
@@ -94,7 +95,7 @@ class ModemuThread:
         banner = announcement(self._modem.transport)
         url = banner.split()[0]
         path = None if url.startswith("socket://") else url
-        self.instance = ModemuInstance(url, path, banner, None)
+        self.instance = ModemuInstance(url, path, banner, None, control_path(self.workdir))
         return self.instance
 
     def _run(self, args: argparse.Namespace) -> None:

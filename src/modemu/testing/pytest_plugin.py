@@ -28,7 +28,12 @@ Per test, with a marker::
 
     @pytest.mark.modemu(profile="ec200a.toml", args=["--rssi", "12"], tcp=False,
                         qicfg={"transpktsize": 512, "dataformat": (0, 0)}, activate=True,
-                        apn="internet", process=None)
+                        apn="internet", process=None, scenario="scenarios/tunnel.toml")
+
+``scenario`` is a TOML file (relative to the rootdir) or a list of step tables; faults on
+demand go through the instance: ``modemu_instance.fault("pdp-deact", cid=1)``,
+``modemu_instance.status()``, ``modemu_instance.scenario(path_or_steps)``
+(``docs/faults.md``). With ``--modemu-url`` these skip the test, saying why.
 
 Per project, in ini: ``modemu_profile`` (a TOML path), ``modemu_args`` (extra
 ``serve`` arguments) and ``modemu_mode`` (``thread`` or ``process``). On the command
@@ -89,7 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(profile=None, args=(), tcp=False, qicfg=None, activate=False, apn='', "
-        "process=None): "
+        "process=None, scenario=None): "
         "configure the modemu fixtures for this test",
     )
 
@@ -159,14 +164,25 @@ def modemu_instance(
     external = request.config.getoption("--modemu-url")
     if external:
         path = None if "://" in external else external
-        return ModemuInstance(external, path, "external module")
+        instance = ModemuInstance(external, path, "external module", unavailable=pytest.skip)
+        if _marker_options(request).get("scenario"):
+            pytest.skip(f"scenarios need a virtual module; {external} is a real one")
+        return instance
     options = _marker_options(request)
-    return modemu_factory(
+    scenario = options.get("scenario")
+    args = tuple(options.get("args", ()))
+    if isinstance(scenario, (str, Path)):
+        path = _profile_path(request.config, scenario)
+        args = (*args, "--scenario", str(path))
+    instance = modemu_factory(
         profile=options.get("profile"),
-        args=tuple(options.get("args", ())),
+        args=args,
         tcp=bool(options.get("tcp", False)),
         process=options.get("process"),
     )
+    if scenario and not isinstance(scenario, (str, Path)):
+        instance.scenario(scenario)
+    return instance
 
 
 @pytest.fixture
