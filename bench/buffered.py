@@ -125,7 +125,7 @@ def qisend_upload(host: Host, srv: socket.socket, payload: bytes) -> float:
     pos = 0
     while pos < len(payload):
         chunk = view[pos : pos + 1460]
-        host.write(b"AT+QISEND=0,%d\r" % len(chunk))
+        host.write(b"AT+QISEND=0,%d\r\n" % len(chunk))  # CRLF as TinyGSM: no lf_wait
         host.read_until(b">")
         host.write(bytes(chunk))
         line = b""

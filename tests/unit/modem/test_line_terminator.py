@@ -10,12 +10,13 @@ bytes to the host and the same payload to the peer. CR-only drivers get the prom
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modemu.modem.profile import Profile
+from modemu.modem.profile import Profile, ProfileError, load_profile
 from modemu.net.base import Opened, PeerClosed, Received
 
 from .harness import OK, Modem
@@ -348,3 +349,15 @@ def test_transparent_open_peer_data_and_close_while_connect_waits() -> None:
     assert m.take() == b""
     assert m.advance(LF_WAIT) == b"\r\nCONNECT\r\nbye\r\nNO CARRIER\r\n"
     assert m.cmd("AT") == OK  # command mode again
+
+
+def test_lf_wait_from_a_profile_file(tmp_path: Path) -> None:
+    path = tmp_path / "slow-lf.toml"
+    path.write_text("version = 1\n[module]\nlf_wait = 0.05\n", encoding="utf-8")
+    assert load_profile(path).lf_wait == 0.05
+
+
+@pytest.mark.parametrize("value", [0, -0.001, 1.5])
+def test_lf_wait_out_of_range_is_a_clear_error(value: float) -> None:
+    with pytest.raises(ProfileError, match="lf_wait"):
+        Profile().with_overrides(lf_wait=value)
