@@ -138,6 +138,19 @@ async def tcp_peer(handler: Handler) -> AsyncIterator[int]:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def collecting_peer() -> tuple[bytearray, asyncio.Event, Handler]:
+    """A peer handler keeping every byte it receives; the event is set at the peer's EOF."""
+    received = bytearray()
+    closed = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            received.extend(data)
+        closed.set()
+
+    return received, closed, handler
+
+
 async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     while data := await reader.read(65536):
         writer.write(data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from e2e_kit import PtyHost, module, open_tcp, run, tcp_peer
+from e2e_kit import PtyHost, collecting_peer, module, open_tcp, run, tcp_peer
 
 
 async def send_fixed(host: PtyHost, writes: list[bytes], payload: bytes) -> None:
@@ -31,14 +31,7 @@ async def send_fixed(host: PtyHost, writes: list[bytes], payload: bytes) -> None
 )
 def test_fixed_length_send_reaches_the_peer_exactly(writes: list[bytes], payload: bytes) -> None:
     async def body() -> None:
-        received = bytearray()
-        done = asyncio.Event()
-
-        async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            while data := await reader.read(65536):
-                received.extend(data)
-            done.set()
-
+        received, done, handler = collecting_peer()
         async with module() as (_, host), tcp_peer(handler) as port:
             await host.write(b"AT+QISDE=0\r\n")
             assert await host.read_until(b"OK\r\n") == b"\r\nOK\r\n"

@@ -15,7 +15,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from e2e_kit import PtyHost, run, tcp_peer
+from e2e_kit import PtyHost, collecting_peer, run, tcp_peer
 
 from modemu.server import VirtualModem
 from modemu.transport.pty import PtyTransport
@@ -66,14 +66,7 @@ def test_readme_first_session_as_printed() -> None:
     assert any('"127.0.0.1",8080' in k for k in keys)
 
     async def body() -> None:
-        received = bytearray()
-        closed = asyncio.Event()
-
-        async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            while data := await reader.read(65536):
-                received.extend(data)
-            closed.set()
-
+        received, closed, peer = collecting_peer()
         transport = PtyTransport()
         async with VirtualModem(transport=transport), tcp_peer(peer) as port:
             host = PtyHost(transport.slave_path)

@@ -211,11 +211,17 @@ def test_transparent_open_lf_before_the_connection(
     assert m.net.sent(0) == b"GET\n"
 
 
-def test_transparent_open_connected_before_the_lf() -> None:
-    """The connection is up before the LF arrives: ``CONNECT`` waits for it."""
+def transparent_open_connected_at_the_cr() -> Modem:
+    """``AT+QIOPEN`` in access mode 2 ended by CR alone, connected at once: no LF yet."""
     m = booted()
     m.send(b'AT+QIOPEN=1,0,"TCP","127.0.0.1",8009,0,2\r')
     m.engine.handle_net(Opened(0, LOCAL, PEER), m.now)
+    return m
+
+
+def test_transparent_open_connected_before_the_lf() -> None:
+    """The connection is up before the LF arrives: ``CONNECT`` waits for it."""
+    m = transparent_open_connected_at_the_cr()
     assert m.take() == b""
     assert m.send(b"\n", dt=UART_BYTE) == b"\r\nCONNECT\r\n"
     m.send(b"x")
@@ -224,9 +230,7 @@ def test_transparent_open_connected_before_the_lf() -> None:
 
 
 def test_transparent_open_cr_only_driver() -> None:
-    m = booted()
-    m.send(b'AT+QIOPEN=1,0,"TCP","127.0.0.1",8009,0,2\r')
-    m.engine.handle_net(Opened(0, LOCAL, PEER), m.now)
+    m = transparent_open_connected_at_the_cr()
     assert m.advance(LF_WAIT) == b"\r\nCONNECT\r\n"
     m.send(b"\nx")  # after CONNECT an LF is payload
     m.advance(1.0)
@@ -341,9 +345,7 @@ def test_malformed_tcpip_line_follows_cmee_with_cme_qi_errors() -> None:
 def test_transparent_open_peer_data_and_close_while_connect_waits() -> None:
     """Net events that arrive while ``CONNECT`` waits for the LF are handled after it: the
     host sees ``CONNECT``, the data, then ``NO CARRIER``, as with an immediate ``CONNECT``."""
-    m = booted()
-    m.send(b'AT+QIOPEN=1,0,"TCP","127.0.0.1",8009,0,2\r')
-    m.engine.handle_net(Opened(0, LOCAL, PEER), m.now)
+    m = transparent_open_connected_at_the_cr()
     m.engine.handle_net(Received(0, b"bye"), m.now)
     m.engine.handle_net(PeerClosed(0, False), m.now)
     assert m.take() == b""
