@@ -28,7 +28,7 @@ _CID = Param("cid", int, 1, low=CONTEXT_IDS.start, high=CONTEXT_IDS.stop - 1, he
 _HOST = Param("host", str, "*", help="host name or address pattern (shell wildcards)")
 _PORT = Param("port", int, 0, low=0, high=65535, help="remote port (0: any)")
 _COUNT = Param("count", int, 0, low=0, high=1_000_000, help="opens to spoil (0: until cleared)")
-_SEED = Param("seed", int, 0, low=0, high=2**63 - 1, help="random seed (same seed, same bytes)")
+_SEED = Param("seed", int, 0, low=0, high=2**32 - 1, help="random seed (same seed, same bytes)")
 
 
 def run_operation(target: FaultTarget, name: str, args: dict[str, Any]) -> Any:
@@ -265,7 +265,7 @@ OPERATIONS.add(
     ),
     Operation(
         "sim-insert",
-        "a SIM is inserted: +CPIN: READY and the SIM init URCs",
+        "a SIM is inserted: +CPIN: <state>, registration back",
         lambda t, a: mf.sim_insert(t.engine, a["state"]),
         (Param("state", str, "READY", choices=("READY", "SIM PIN")),),
     ),

@@ -85,14 +85,18 @@ class Param:
     def range_text(self) -> str:
         if self.choices:
             return "|".join(str(c) for c in self.choices)
-        low = "" if self.low is None else f"{self.low:g}"
-        high = "" if self.high is None else f"{self.high:g}"
+        low = "" if self.low is None else _num(self.low)
+        high = "" if self.high is None else _num(self.high)
         extra = "".join(f" or {v}" for v in self.also)
         return f"{low}..{high}{extra}" if (low or high) else self.kind.__name__
 
     def describe(self) -> str:
         default = "required" if self.default is REQUIRED else f"default {self.default}"
         return f"{self.name}={self.range_text()} ({default}) {self.help}".rstrip()
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _boolean(raw: Any) -> bool:

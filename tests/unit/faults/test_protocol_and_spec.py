@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from modemu.control.ops import OPERATIONS
 from modemu.control.protocol import answer, encode_request, parse_reply
 from modemu.control.spec import REQUIRED, Operation, OperationTable, Param
 from modemu.errors import ControlError
@@ -89,3 +91,9 @@ def test_operation_table_checks_before_running() -> None:
     assert ran == [{"ms": 800, "hold": False}]
     with pytest.raises(ValueError, match="defined twice"):
         table.add(Operation("pwrkey", "again", lambda t, a: None))
+
+
+def test_docs_describe_every_fault() -> None:
+    text = (Path(__file__).resolve().parents[3] / "docs" / "faults.md").read_text()
+    missing = [op.name for op in OPERATIONS.faults() if f"`{op.name}`" not in text]
+    assert missing == []
