@@ -59,6 +59,7 @@ from modemu.modem.state import (
     ExtConfig,
     ModuleState,
     PdpContext,
+    QiConfig,
     Radio,
     RegStat,
     Settings,
@@ -427,7 +428,7 @@ class ModemEngine:
 
     def reset_settings(self) -> None:
         """``AT&F``/``ATZ``: factory AT settings (IPR and NV profiles are kept)."""
-        self.state.settings = Settings()
+        self.state.settings = Settings(qicfg=QiConfig.with_defaults(self.profile.qicfg_defaults))
         self.apply_s_registers()
 
     def hang(self, seconds: float, keep_input: bool) -> None:

@@ -21,6 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from modemu.modem.state import QiConfig
+
 PROFILE_VERSION = 1
 """The ``version`` a profile file declares; files without it are read as this version."""
 
@@ -137,6 +139,9 @@ class Profile:
     """PDP context ids are 1..contexts (EC200 family 15, EC2x/BG96 16)."""
     qicfg_keys: tuple[str, ...] = QICFG_KEYS
     """``AT+QICFG`` keys this variant has; the others answer ``ERROR``."""
+    qicfg_defaults: tuple[str, ...] = ()
+    """Factory ``AT+QICFG`` values that differ from the EC200T's, as ``"<key>,<value>[,…]"``
+    (``"tcp/accept,0"``); ``AT&F`` and reboots restore them."""
     push_recv_length: bool = True
     """Direct push mode: ``+QIURC: "recv",<id>,<len>`` (True) or ``+QIURC: "recv",<id>``."""
     # AT+QCFG: keys present and the defaults that differ between variants
@@ -259,6 +264,10 @@ def validate(profile: Profile) -> Profile:
         _check(0 <= seconds <= 600, f"{name} must be 0-600 seconds")
     _known("qicfg_keys", profile.qicfg_keys, QICFG_KEYS)
     _known("qcfg_keys", profile.qcfg_keys, QCFG_KEYS)
+    try:
+        QiConfig.with_defaults(profile.qicfg_defaults)
+    except ValueError as exc:
+        raise ProfileError(f"qicfg_defaults: {exc}") from None
     _check(profile.qcfg_nwscanmode in (0, 1, 2, 3), "qcfg_nwscanmode must be 0-3")
     _check(profile.qcfg_iotopmode in (0, 1, 2), "qcfg_iotopmode must be 0-2")
     _check(

@@ -69,6 +69,38 @@ def factory_s_registers() -> dict[int, int]:
     return {0: 0, 3: 13, 4: 10, 5: 8, 6: 2, 7: 0, 8: 2, 10: 15}
 
 
+@dataclass(frozen=True)
+class QicfgIntKey:
+    """An ``AT+QICFG`` key whose value is one or more integers, all required on write."""
+
+    name: str
+    attr: str
+    ranges: tuple[tuple[int, int], ...]
+
+
+QICFG_INT_KEYS = {
+    key.name.lower(): key
+    for key in (
+        QicfgIntKey("transpktsize", "transpktsize", ((1, 1460),)),
+        QicfgIntKey("transwaittm", "transwaittm", ((0, 20),)),
+        QicfgIntKey("dataformat", "dataformat", ((0, 1), (0, 1))),
+        QicfgIntKey("viewmode", "viewmode", ((0, 1),)),
+        QicfgIntKey("passiveclosed", "passiveclosed", ((0, 1),)),
+        QicfgIntKey("udp/readmode", "udp_readmode", ((0, 1),)),
+        QicfgIntKey("udp/sendmode", "udp_sendmode", ((0, 1),)),
+        QicfgIntKey("recvind", "recvind", ((0, 1),)),
+        QicfgIntKey("tcp/retranscfg", "retranscfg", ((3, 12), (5, 1000))),
+        QicfgIntKey("tcp/accept", "tcp_accept", ((0, 1),)),
+        QicfgIntKey("send/buffersize", "send_buffersize", ((1460, 10240),)),
+        QicfgIntKey("formatcfg", "formatcfg", ((0, 1),)),
+        QicfgIntKey("qisend/timeout", "qisend_timeout", ((0, 120),)),
+        QicfgIntKey("close/mode", "close_mode", ((0, 1),)),
+        QicfgIntKey("TCP/SendMode", "tcp_sendmode", ((0, 4),)),
+    )
+}
+"""The integer ``AT+QICFG`` keys and their ranges (the test form shows the same)."""
+
+
 @dataclass
 class QiConfig:
     """``AT+QICFG`` values (spec §3). Defaults marked A2 are emulator choices."""
@@ -91,6 +123,26 @@ class QiConfig:
     qisend_timeout: int = 0  # A9: 0 = wait indefinitely
     close_mode: int = 0
     tcp_sendmode: int = 0
+
+    @classmethod
+    def with_defaults(cls, entries: tuple[str, ...]) -> QiConfig:
+        """Factory values with a variant's own defaults, each written as the command would
+        take it (``"tcp/accept,0"``); a ``ValueError`` says which entry is wrong."""
+        config = cls()
+        for entry in entries:
+            name, _, text = entry.partition(",")
+            key = QICFG_INT_KEYS.get(name.strip().lower())
+            if key is None:
+                raise ValueError(f"{entry!r}: not an integer QICFG key")
+            parts = [part.strip() for part in text.split(",")] if text else []
+            if len(parts) != len(key.ranges) or not all(p.isdigit() for p in parts):
+                raise ValueError(f"{entry!r}: {key.name} takes {len(key.ranges)} integer(s)")
+            values = tuple(int(p) for p in parts)
+            for value, (low, high) in zip(values, key.ranges, strict=True):
+                if not low <= value <= high:
+                    raise ValueError(f"{entry!r}: {value} is outside {low}-{high}")
+            setattr(config, key.attr, values if len(values) > 1 else values[0])
+        return config
 
 
 @dataclass

@@ -130,6 +130,31 @@ def test_udp_service_push_keeps_its_length_and_sender() -> None:
     assert m.take() == b'\r\n+QIURC: "recv",2,2,"127.0.0.1",5000\r\nhi\r\n'
 
 
+def test_ec200u_has_its_own_qicfg_factory_values_restored_by_factory_reset() -> None:
+    ec200u = booted("ec200u")
+    assert ec200u.cmd('AT+QICFG="tcp/accept"') == info('+QICFG: "tcp/accept",0')
+    assert ec200u.cmd('AT+QICFG="qisend/timeout"') == info('+QICFG: "qisend/timeout",5')
+    assert ec200u.cmd('AT+QICFG="tcp/accept",1') == OK
+    assert ec200u.cmd("AT&F0;E0") == OK  # AT&F turns echo back on
+    assert ec200u.cmd('AT+QICFG="tcp/accept"') == info('+QICFG: "tcp/accept",0')
+    assert booted("ec200t").cmd('AT+QICFG="tcp/accept"') == info('+QICFG: "tcp/accept",1')
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("tcp/keepalive,1", "not an integer QICFG key"),
+        ("tcp/accept", "tcp/accept takes 1 integer(s)"),
+        ("dataformat,1", "dataformat takes 2 integer(s)"),
+        ("qisend/timeout,500", "500 is outside 0-120"),
+    ],
+)
+def test_bad_qicfg_defaults_are_refused(entry: str, message: str) -> None:
+    with pytest.raises(ProfileError, match="qicfg_defaults") as caught:
+        Profile().with_overrides(qicfg_defaults=(entry,))
+    assert message in str(caught.value)
+
+
 # -- files --------------------------------------------------------------------------------
 
 

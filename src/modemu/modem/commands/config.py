@@ -8,12 +8,11 @@ integers (``tcp/keepalive``, ``send/auto``, ``recv/ignore``) have their own smal
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, range_text
-from modemu.modem.state import QiConfig
+from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
+from modemu.modem.state import QICFG_INT_KEYS, QicfgIntKey, QiConfig
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
@@ -22,38 +21,9 @@ COMMANDS = Registry()
 """This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
 
-@dataclass(frozen=True)
-class IntKey:
-    """A key whose value is one or more integers, all required on write."""
+IntKey = QicfgIntKey
+INT_KEYS = QICFG_INT_KEYS
 
-    name: str
-    attr: str
-    ranges: tuple[tuple[int, int], ...]
-
-    def test_text(self) -> str:
-        return ",".join(range_text(low, high) for low, high in self.ranges)
-
-
-INT_KEYS = {
-    key.name.lower(): key
-    for key in (
-        IntKey("transpktsize", "transpktsize", ((1, 1460),)),
-        IntKey("transwaittm", "transwaittm", ((0, 20),)),
-        IntKey("dataformat", "dataformat", ((0, 1), (0, 1))),
-        IntKey("viewmode", "viewmode", ((0, 1),)),
-        IntKey("passiveclosed", "passiveclosed", ((0, 1),)),
-        IntKey("udp/readmode", "udp_readmode", ((0, 1),)),
-        IntKey("udp/sendmode", "udp_sendmode", ((0, 1),)),
-        IntKey("recvind", "recvind", ((0, 1),)),
-        IntKey("tcp/retranscfg", "retranscfg", ((3, 12), (5, 1000))),
-        IntKey("tcp/accept", "tcp_accept", ((0, 1),)),
-        IntKey("send/buffersize", "send_buffersize", ((1460, 10240),)),
-        IntKey("formatcfg", "formatcfg", ((0, 1),)),
-        IntKey("qisend/timeout", "qisend_timeout", ((0, 120),)),
-        IntKey("close/mode", "close_mode", ((0, 1),)),
-        IntKey("TCP/SendMode", "tcp_sendmode", ((0, 4),)),
-    )
-}
 
 #: The test-form lines in the seed's order (spec §3.1).
 TEST_LINES = (
