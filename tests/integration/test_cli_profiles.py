@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import serial
 
 from modemu.cli.main import main
 from modemu.modem.profile import shipped_profiles
@@ -57,3 +61,42 @@ def test_timing_flag_overrides_the_profile() -> None:
     assert (profile.model, profile.timing, profile.delay("qiact")) == ("BG96", "real", 2.0)
     default = profile_from_args(parser.parse_args(["serve", "--pty", "--profile", "bg96"]))
     assert default.delay("qiact") == 0.0
+
+
+def test_a_bg96_over_a_real_pty_with_real_timing(tmp_path: Path) -> None:
+    """What a user runs: a shipped variant, extended by a file, served on a pty."""
+    mine = tmp_path / "bg96-fast-boot.toml"
+    mine.write_text('extends = "bg96"\n[timing]\nreboot = 0.3\nqiact = 0.3\n', encoding="utf-8")
+    argv = ["serve", "--pty", "--state-dir", "none", "--profile", str(mine), "--timing", "real"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "modemu", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        path = proc.stdout.readline().strip()
+        assert path.startswith("/dev/"), proc.stderr.read() if proc.stderr else ""
+        with serial.Serial(path, timeout=0.2) as port:
+
+            def until(marker: bytes) -> bytes:
+                got = b""
+                deadline = time.monotonic() + 10
+                while marker not in got and time.monotonic() < deadline:
+                    got += port.read(port.in_waiting or 1)
+                assert marker in got, got
+                return got
+
+            port.write(b"ATI\r")
+            assert b"\r\nQuectel\r\nBG96\r\nRevision: BG96MAR02A07M1G\r\n" in until(b"OK\r\n")
+            port.write(b"AT+CFUN=1,1\r")
+            boot = until(b"APP RDY\r\n")
+            assert boot.index(b"RDY\r\n") < boot.index(b"+QIND: SMS DONE") < boot.index(b"APP")
+            port.write(b"ATE0\r")
+            until(b"OK\r\n")
+            port.write(b"AT+QIACT=1;+QIACT?\r")
+            assert b"\r\n+QIACT: 1,1,1," in until(b"OK\r\n")
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
