@@ -19,10 +19,10 @@ from typing import Any
 if __package__ in (None, ""):  # python bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import buffered, latency, report, scale, soak, startup, throughput
+from bench import buffered, latency, pacing, report, scale, soak, startup, throughput
 from bench.kit import RESULTS_DIR, BenchError, Results, log
 
-ALL = ("throughput", "buffered", "latency", "scale", "startup")
+ALL = ("throughput", "buffered", "latency", "scale", "startup", "pacing")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             elif name == "startup":
                 results[name] = startup.run(5 if args.quick else 10)
+            elif name == "pacing":
+                results[name] = pacing.run(repeats=1 if args.quick else 2)
             elif name == "soak":
                 results[name] = soak.run(args.soak_gib or 1.0, extra)
             else:

@@ -28,7 +28,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from modemu.control.target import FaultTarget
 from modemu.modem.nvstore import MemoryNvStore, NvStore
@@ -40,6 +40,9 @@ from modemu.net.tap import NetObserver, TraceNotes, tap_factory
 from modemu.trace import Tracer
 from modemu.transport.base import Transport
 from modemu.transport.uartfaults import HostLine
+
+if TYPE_CHECKING:
+    from modemu.transport.paced import PacedTransport
 
 __all__ = ["Engine", "EngineFactory", "NetFactory", "VirtualModem", "new_event_loop", "run"]
 
@@ -118,9 +121,17 @@ class VirtualModem:
         policy: Policy | None = None,
         control_path: str | None = None,
         control_optional: bool = False,
+        baud: int | None = None,
     ) -> None:
         self.profile = profile or Profile()
         self.transport = transport
+        self._link: Transport = transport
+        """What bytes go through: ``transport``, or it at a UART's pace with ``baud``."""
+        self._paced: PacedTransport | None = None
+        if baud is not None:
+            from modemu.transport.paced import PacedTransport  # noqa: PLC0415
+
+            self._link = self._paced = PacedTransport(transport, baud)
         self.tracer = tracer
         self._net_factory = _watched(
             net_factory or _asyncio_net_factory(net_config or NetConfig()),
@@ -194,17 +205,19 @@ class VirtualModem:
             if hasattr(self._engine, "note"):
                 self._engine.note = self.trace_event  # dropped datagrams etc. → trace
             self._host_line = HostLine(
-                self.transport.write, loop.call_later, self._on_host_writable
+                self._link.write, loop.call_later, self._on_host_writable
             )
             self._target = _fault_target(self._engine, self._faulty, self._host_line, self)
-            await self.transport.start(_Listener(self))
+            if self._paced is not None:
+                _set_uart_rate(self._engine, self._paced.baud)
+            await self._link.start(_Listener(self))
             if self.control_path is not None:
                 await self._start_control(self.control_path)
         except BaseException:
             await self._close_net()
             self._close_tracer()
             raise
-        log.info("module %s serving on %s", self.profile.model, self.transport.describe())
+        log.info("module %s serving on %s", self.profile.model, self._link.describe())
         self._run_due_timers()
 
     def _build_inner_net(self, sink: EventSink) -> NetBackend:
@@ -305,7 +318,7 @@ class VirtualModem:
         try:
             if self._control is not None:
                 await self._control.aclose()
-            await self.transport.aclose()
+            await self._link.aclose()
         finally:
             self._cancel_timer()
             await self._close_net()
@@ -371,7 +384,9 @@ class VirtualModem:
             if self._host_line is not None:
                 self._host_line.write(out)
             else:
-                self.transport.write(out)
+                self._link.write(out)
+            if self._paced is not None:
+                self._follow_ipr(engine, self._paced)
         self._gate_input(engine.wants_input)
         self._arm_timer(engine.next_deadline())
 
@@ -398,9 +413,17 @@ class VirtualModem:
             return
         self._reading = wanted
         if wanted:
-            self.transport.resume_reading()
+            self._link.resume_reading()
         else:
-            self.transport.pause_reading()
+            self._link.pause_reading()
+
+    def _follow_ipr(self, engine: Engine, paced: PacedTransport) -> None:
+        """``AT+IPR=<rate>`` takes effect after its ``OK`` (already queued): the paced link
+        switches once the bytes before it are sent. ``AT+IPR=0`` (autobaud) keeps the rate
+        (the module would adopt the host's rate, which is the one in use)."""
+        rate = _uart_rate(engine)
+        if rate and rate != paced.pending_baud:
+            paced.set_baud(rate)
 
     def _arm_timer(self, deadline: float | None) -> None:
         if deadline == self._timer_at and (deadline is None or self._timer is not None):
@@ -478,6 +501,20 @@ def _fault_target(
     if not isinstance(engine, ModemEngine):
         return None
     return FaultTarget(engine, net, line, modem.trace_event)
+
+
+def _uart_rate(engine: Engine) -> int | None:
+    """The engine's ``AT+IPR`` setting, if it keeps one (``state.uart.ipr``)."""
+    uart = getattr(getattr(engine, "state", None), "uart", None)
+    rate = getattr(uart, "ipr", None)
+    return rate if isinstance(rate, int) else None
+
+
+def _set_uart_rate(engine: Engine, baud: int | None) -> None:
+    """Start the engine's ``AT+IPR`` at the ``--baud`` rate, so ``AT+IPR?`` tells the truth."""
+    uart = getattr(getattr(engine, "state", None), "uart", None)
+    if uart is not None and baud is not None:
+        uart.ipr = baud
 
 
 class _Listener:

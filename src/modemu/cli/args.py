@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the tracer pulls in asyncio; `modemu --help` must not
 
 __all__ = [
     "PROFILE_FLAGS",
+    "add_baud_args",
     "add_net_args",
     "add_profile_args",
     "add_state_args",
@@ -202,6 +203,27 @@ def setup_logging(verbosity: int) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def add_baud_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--baud",
+        type=_baud,
+        default=None,
+        metavar="RATE",
+        help="pace the link like a UART at RATE baud, 8N1 (10 bits a byte), both ways; "
+        "AT+IPR=<rate> then switches it after its OK (default: unpaced, AT+IPR only stored)",
+    )
+
+
+def _baud(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a baud rate: {text!r}") from None
+    if not 50 <= value <= 4_000_000:
+        raise argparse.ArgumentTypeError(f"baud rate out of range (50-4000000): {value}")
+    return value
 
 
 def parse_hostport(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:

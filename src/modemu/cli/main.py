@@ -17,6 +17,7 @@ from modemu.cli import control as control_cli
 from modemu.cli import coverage, diff, record, replay
 from modemu.cli import view as view_cli
 from modemu.cli.args import (
+    add_baud_args,
     add_net_args,
     add_profile_args,
     add_state_args,
@@ -128,6 +129,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--no-uvloop", action="store_true", help="use the standard asyncio loop, not uvloop"
     )
+    add_baud_args(serve)
     add_state_args(serve)
     add_verbosity_args(serve)
     add_profile_args(serve)
@@ -194,6 +196,7 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
             control_optional=control_cli.control_is_default(args),
             tracer=tracer_from_args(args, {"model": profile.model}),  # last: it holds a file
             net_observers=[capture] if capture is not None else [],
+            baud=args.baud,
         )
         async with modem:
             if scenario is not None:
