@@ -13,8 +13,10 @@ late or early by a millisecond or so:
 * ``lead``: bytes may be handed over up to ``lead`` seconds before the line would have
   carried them, and :meth:`Pacer.ready_at` waits until half of that is free again, so a
   wake-up moves a piece of bytes rather than one;
-* ``slack``: a line idle since less than ``slack`` seconds ago is treated as if it had
-  been busy, so a late wake-up catches up instead of losing the time it overslept.
+* ``slack``: when bytes were waiting and the wake-up came late (a busy machine), up to
+  ``slack`` seconds of the oversleep are caught up instead of lost. A line that went idle
+  (everything handed over) gets no such credit: the first bytes after a pause go at line
+  pace, so a short answer takes its real time.
 
 Over any interval the bytes handed over are at most ``rate * (interval + lead + slack)``,
 and with a steady backlog the average rate converges to ``baud / bits_per_byte``.
@@ -32,7 +34,7 @@ BITS_PER_BYTE_8N1 = 10
 _ROUNDING = 1e-6
 """Float error allowance: at ``ready_at`` a byte must be due, not 0.9999999 of one."""
 DEFAULT_LEAD = 0.002
-DEFAULT_SLACK = 0.005
+DEFAULT_SLACK = 0.1
 
 
 def bytes_per_second(baud: int, bits_per_byte: int = BITS_PER_BYTE_8N1) -> float:
@@ -61,6 +63,8 @@ class Pacer:
         self.slack = slack
         self.free_at = -math.inf
         """When the line has carried everything handed over so far."""
+        self._behind = False
+        """Bytes were left waiting at the last :meth:`take` (a late wake-up may catch up)."""
 
     @property
     def paced(self) -> bool:
@@ -79,7 +83,7 @@ class Pacer:
         self.baud = baud
 
     def _start(self, now: float) -> float:
-        return max(self.free_at, now - self.slack)
+        return max(self.free_at, now - self.slack if self._behind else now)
 
     def take(self, now: float, wanted: int) -> int:
         """How many of ``wanted`` bytes may be handed over at ``now``; counts them as sent."""
@@ -91,8 +95,12 @@ class Pacer:
         start = self._start(now)
         n = min(wanted, int((now + self.lead - start) * rate + _ROUNDING))
         if n <= 0:
+            if not self._behind:
+                self.free_at = start  # bytes wait from now: catch-up counts from here
+            self._behind = True
             return 0
         self.free_at = start + n / rate
+        self._behind = n < wanted
         return n
 
     def ready_at(self, now: float) -> float:
