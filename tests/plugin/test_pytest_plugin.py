@@ -20,9 +20,7 @@ def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", *args, timeout=90)
 
 
-def test_instance_runs_in_the_test_process_by_default(
-    pytester: pytest.Pytester, tmp_path: Path
-) -> None:
+def test_in_process_by_default(pytester: pytest.Pytester, tmp_path: Path) -> None:
     record = tmp_path / "record.txt"
     pytester.makepyfile(
         f"""
@@ -160,7 +158,7 @@ def test_startup_failure_is_reported(pytester: pytest.Pytester, mode: str) -> No
     result.stdout.fnmatch_lines(["*StartupError*rssi*"])
 
 
-def test_marker_picks_a_child_process_for_one_test(pytester: pytest.Pytester) -> None:
+def test_marker_process(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
         import os
