@@ -90,7 +90,7 @@ class Recorder:
     def _module_closed(self, why: str) -> None:
         self.closed_reason = why
         self.tracer.event("module-closed", reason=why)
-        log.warning("module %s went away: %s", self.module_url, why)
+        log.info("module %s went away: %s", self.module_url, why)
         self.stop()
 
     def _module_drained(self) -> None:
