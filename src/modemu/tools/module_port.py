@@ -1,19 +1,20 @@
-"""A real module (or any pyserial URL) driven from asyncio: one reader, one writer thread.
+"""The module end of ``modemu record``: any pyserial URL, driven from asyncio.
 
-pyserial is blocking and its URL handlers (``/dev/ttyUSB2``, ``socket://``,
-``rfc2217://``) have no common selectable handle, so each direction gets a thread.
-The reader returns as soon as one byte is there (``read(in_waiting or 1)``, then what
-else is waiting) and hands the bytes to the loop with ``call_soon_threadsafe``: the only
-delay added is one thread hand-off. pyserial's ``socket://`` handler reports
-``in_waiting`` as 0 or 1 and its ``read(n)`` waits for ``n`` bytes or the timeout, so for
-that handler the reader waits on the socket itself (``select`` + ``recv``): a byte at a
-time would cost a record per byte, a bigger ``n`` a timeout of latency. The writer drains
-a queue in order.
+pyserial opens the URL (``/dev/ttyUSB2``, ``socket://``, ``rfc2217://``…). Then:
 
-Back-pressure both ways, so nothing is lost or buffered without bound:
-``pause_reading`` stops reading the module (its own buffer, then its flow control, holds
-the bytes); :attr:`backlog` tells the caller how much it queued and ``on_drained`` fires
-once the writer caught up, so the caller can stop and resume reading its own source.
+* a ``socket://`` module is handed to the event loop itself
+  (``loop.connect_accepted_socket``): its bytes are forwarded from the loop's own read
+  callback, so the recorder adds no hand-off between threads, and asyncio's transport
+  gives write buffering and flow control;
+* anything else (a serial device, RFC 2217) gets a reader and a writer thread, since
+  pyserial is blocking and its handlers share no selectable handle. The reader returns
+  as soon as a byte is there (``read(in_waiting or 1)``, then what else is waiting) and
+  hands it to the loop with ``call_soon_threadsafe``.
+
+Either way the recorder sees one interface, :class:`ModuleLink`, and back-pressure both
+ways: :meth:`ModuleLink.pause_reading` stops reading the module (its own buffer and flow
+control then hold the bytes), and ``on_congested``/``on_drained`` tell the recorder to stop
+and resume reading the host when the module takes bytes slower than the host sends them.
 """
 
 from __future__ import annotations
@@ -21,45 +22,118 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
-import select
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 import serial
 
-__all__ = ["ModulePort"]
+__all__ = ["HIGH_WATER", "LOW_WATER", "LinkEvents", "ModuleLink", "open_module"]
 
 POLL_INTERVAL = 0.05
 """How long a blocked read waits before checking for close (not a latency: a read
 returns as soon as a byte arrives)."""
+HIGH_WATER = 64 * 1024
+"""Bytes queued for the module after which the host is no longer read."""
 LOW_WATER = 16 * 1024
 READ_SIZE = 65536
 
 
-class ModulePort:
-    """``serial_for_url(url)`` bridged to ``loop``; callbacks run on the loop thread."""
+@dataclass(frozen=True)
+class LinkEvents:
+    """What the module end reports, always on the loop thread."""
+
+    on_data: Callable[[bytes], None]
+    on_closed: Callable[[str], None]
+    on_congested: Callable[[], None]
+    on_drained: Callable[[], None]
+
+
+class ModuleLink(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+    async def aclose(self) -> None:
+        """Stop and release the port. Idempotent."""
+        ...
+
+
+async def open_module(url: str, events: LinkEvents, baudrate: int = 115200) -> ModuleLink:
+    """Open ``url`` with pyserial and drive it from the running loop, ready for writes
+    when this returns; raises what pyserial raises."""
+    loop = asyncio.get_running_loop()
+    port = serial.serial_for_url(url, baudrate=baudrate, timeout=POLL_INTERVAL, write_timeout=None)
+    sock = getattr(port, "_socket", None)  # pyserial's socket:// handler keeps it here
+    if isinstance(sock, socket.socket):
+        module = _SocketModule(port, events)
+        await loop.connect_accepted_socket(lambda: module, sock)
+        return module
+    return _ThreadedModule(port, loop, events)
+
+
+class _SocketModule(asyncio.Protocol):
+    """A ``socket://`` module on the event loop."""
+
+    def __init__(self, port: serial.SerialBase, events: LinkEvents) -> None:
+        self._port = port
+        self._events = events
+        self._transport: asyncio.Transport | None = None
+        self._closing = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        self._transport.set_write_buffer_limits(high=HIGH_WATER, low=LOW_WATER)  # type: ignore[union-attr]
+
+    def data_received(self, data: bytes) -> None:
+        self._events.on_data(data)
+
+    def eof_received(self) -> bool:
+        return False  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._closing:
+            self._events.on_closed(str(exc) if exc else "socket disconnected")
+
+    def pause_writing(self) -> None:
+        self._events.on_congested()
+
+    def resume_writing(self) -> None:
+        self._events.on_drained()
+
+    def write(self, data: bytes) -> None:
+        if self._transport is not None:
+            self._transport.write(data)
+
+    def pause_reading(self) -> None:
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._transport is not None:
+            self._transport.resume_reading()
+
+    async def aclose(self) -> None:
+        self._closing = True
+        if self._transport is not None:
+            self._transport.close()
+        with contextlib.suppress(Exception):
+            self._port.close()
+
+
+class _ThreadedModule:
+    """A blocking pyserial port bridged to the loop by a reader and a writer thread."""
 
     def __init__(
-        self,
-        url: str,
-        loop: asyncio.AbstractEventLoop,
-        *,
-        on_data: Callable[[bytes], None],
-        on_closed: Callable[[str], None],
-        on_drained: Callable[[], None],
-        baudrate: int = 115200,
+        self, port: serial.SerialBase, loop: asyncio.AbstractEventLoop, events: LinkEvents
     ) -> None:
-        self.url = url
+        self._port = port
         self._loop = loop
-        self._on_data = on_data
-        self._on_closed = on_closed
-        self._on_drained = on_drained
-        self._port = serial.serial_for_url(
-            url, baudrate=baudrate, timeout=POLL_INTERVAL, write_timeout=None
-        )
-        sock = getattr(self._port, "_socket", None)
-        self._socket = sock if isinstance(sock, socket.socket) else None
+        self._events = events
         self._may_read = threading.Event()
         self._may_read.set()
         self._stopping = threading.Event()
@@ -73,16 +147,14 @@ class ModulePort:
         for thread in self._threads:
             thread.start()
 
-    @property
-    def backlog(self) -> int:
-        """Bytes queued for the module and not yet written."""
-        with self._lock:
-            return self._backlog
-
     def write(self, data: bytes) -> None:
         with self._lock:
+            before = self._backlog
             self._backlog += len(data)
+            congested = before <= HIGH_WATER < self._backlog
         self._queue.put(data)
+        if congested:
+            self._events.on_congested()
 
     def pause_reading(self) -> None:
         self._may_read.clear()
@@ -90,8 +162,10 @@ class ModulePort:
     def resume_reading(self) -> None:
         self._may_read.set()
 
-    def close(self) -> None:
-        """Stop both threads and close the port. Idempotent."""
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
         if self._stopping.is_set():
             return
         self._stopping.set()
@@ -103,15 +177,6 @@ class ModulePort:
             self._port.close()
 
     def _read_some(self) -> bytes:
-        """What the module sent, as soon as there is at least a byte (or b"" after the
-        poll interval)."""
-        if self._socket is not None:
-            if not select.select([self._socket], [], [], POLL_INTERVAL)[0]:
-                return b""
-            data = self._socket.recv(READ_SIZE)
-            if not data:
-                raise serial.SerialException("socket disconnected")
-            return data
         port = self._port
         first: bytes = port.read(port.in_waiting or 1)
         if first and port.in_waiting:
@@ -127,7 +192,7 @@ class ModulePort:
                 self._report_closed(str(exc) or type(exc).__name__)
                 return
             if data:
-                self._call(self._on_data, data)
+                self._call(self._events.on_data, data)
 
     def _write_loop(self) -> None:
         while (data := self._queue.get()) is not None:
@@ -141,11 +206,11 @@ class ModulePort:
                 self._backlog -= len(data)
                 drained = before > LOW_WATER >= self._backlog
             if drained:
-                self._call(self._on_drained)
+                self._call(self._events.on_drained)
 
     def _report_closed(self, why: str) -> None:
         if not self._stopping.is_set():
-            self._call(self._on_closed, why)
+            self._call(self._events.on_closed, why)
 
     def _call(self, callback: Callable[..., None], *args: object) -> None:
         with contextlib.suppress(RuntimeError):  # loop already closed at shutdown

@@ -15,16 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from modemu.tools.module_port import ModulePort
+from modemu.tools.module_port import LinkEvents, ModuleLink, open_module
 from modemu.trace import Tracer
 from modemu.transport.base import Transport
 
-__all__ = ["HIGH_WATER", "Recorder"]
+__all__ = ["Recorder"]
 
 log = logging.getLogger("modemu.record")
-
-HIGH_WATER = 64 * 1024
-"""Bytes queued for the module after which the host is no longer read."""
 
 
 class Recorder:
@@ -39,7 +36,7 @@ class Recorder:
         self.baudrate = baudrate
         self.closed_reason: str | None = None
         """Why the module went away, when it did (the recording then stops)."""
-        self._module: ModulePort | None = None
+        self._module: ModuleLink | None = None
         self._stopped = asyncio.Event()
         self._host_paused = False
 
@@ -47,14 +44,13 @@ class Recorder:
         loop = asyncio.get_running_loop()
         self.tracer.attach_loop(loop)
         try:
-            self._module = ModulePort(
-                self.module_url,
-                loop,
+            events = LinkEvents(
                 on_data=self._from_module,
                 on_closed=self._module_closed,
+                on_congested=self._module_congested,
                 on_drained=self._module_drained,
-                baudrate=self.baudrate,
             )
+            self._module = await open_module(self.module_url, events, self.baudrate)
             await self.transport.start(self)
         except BaseException:
             await self.aclose()
@@ -77,7 +73,7 @@ class Recorder:
             await self.transport.aclose()
         finally:
             if self._module is not None:
-                await asyncio.to_thread(self._module.close)
+                await self._module.aclose()
                 self._module = None
             self.tracer.close()
 
@@ -93,6 +89,11 @@ class Recorder:
         log.info("module %s went away: %s", self.module_url, why)
         self.stop()
 
+    def _module_congested(self) -> None:
+        if not self._host_paused:
+            self._host_paused = True
+            self.transport.pause_reading()
+
     def _module_drained(self) -> None:
         if self._host_paused:
             self._host_paused = False
@@ -105,9 +106,6 @@ class Recorder:
         if self._module is None:
             return
         self._module.write(data)
-        if self._module.backlog > HIGH_WATER and not self._host_paused:
-            self._host_paused = True
-            self.transport.pause_reading()
 
     def host_attached(self) -> None:
         self.tracer.event("host-attached")
