@@ -54,8 +54,11 @@ def recorder(where: Path, port: int) -> Iterator[str]:
     """``modemu record`` from a pty at ``where/record-pty`` to the module; yields the link."""
     link = where / "record-pty"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "modemu", "record", "--module", f"socket://127.0.0.1:{port}"]
-        + ["--pty", str(link), "-o", str(where / "transcript.jsonl")],
+        [
+            *(sys.executable, "-m", "modemu", "record"),
+            *("--module", f"socket://127.0.0.1:{port}"),
+            *("--pty", str(link), "-o", str(where / "transcript.jsonl")),
+        ],
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
     )
