@@ -28,9 +28,10 @@ import logging
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from modemu.control.target import FaultTarget
+from modemu.modem.lines import ATTACH_BOOT_DELAY, LineState, ModuleLines
 from modemu.modem.nvstore import MemoryNvStore, NvStore
 from modemu.modem.profile import Profile
 from modemu.net.base import EventSink, NetBackend, NetConfig, NetEvent
@@ -38,13 +39,24 @@ from modemu.net.faulty import FaultyNet
 from modemu.net.policy import Policy
 from modemu.net.tap import NetObserver, TraceNotes, tap_factory
 from modemu.trace import Tracer
-from modemu.transport.base import Transport
+from modemu.transport.base import LineTransport, Transport
 from modemu.transport.uartfaults import HostLine
 
 if TYPE_CHECKING:
     from modemu.transport.paced import PacedTransport
 
-__all__ = ["Engine", "EngineFactory", "NetFactory", "VirtualModem", "new_event_loop", "run"]
+__all__ = [
+    "ATTACH_BOOT_DELAY",
+    "Engine",
+    "EngineFactory",
+    "LinedEngine",
+    "NetFactory",
+    "OnAttach",
+    "PowerOn",
+    "VirtualModem",
+    "new_event_loop",
+    "run",
+]
 
 log = logging.getLogger("modemu.server")
 
@@ -68,6 +80,33 @@ class Engine(Protocol):
     def handle_net(self, event: NetEvent, now: float) -> None: ...
 
     def set_host_writable(self, writable: bool) -> None: ...
+
+
+@runtime_checkable
+class LinedEngine(Engine, Protocol):
+    """An engine with hardware lines and power control (``ModemEngine``); the server uses
+    them when it has one, so a scripted test engine needs none of this."""
+
+    lines: LineState
+
+    def set_host_line(self, name: str, value: bool | int, now: float) -> None: ...
+
+    def module_lines(self, now: float) -> ModuleLines: ...
+
+    def boot_at(self, deadline: float) -> None: ...
+
+    def cancel_boot(self) -> None: ...
+
+    def power_off(self) -> None: ...
+
+    def discard_output(self) -> None: ...
+
+
+PowerOn = Literal["start", "attach"]
+"""``start``: boot when the server starts; ``attach``: when the first host attaches."""
+OnAttach = Literal["keep", "reboot"]
+"""``keep``: a host attaching finds the module as the last one left it (held output
+included); ``reboot``: every host attaching gets a module that has just powered on."""
 
 
 EngineFactory = Callable[[Profile, NetBackend, NvStore, float], Engine]
@@ -122,6 +161,8 @@ class VirtualModem:
         control_path: str | None = None,
         control_optional: bool = False,
         baud: int | None = None,
+        power_on: PowerOn = "start",
+        on_attach: OnAttach = "keep",
     ) -> None:
         self.profile = profile or Profile()
         self.transport = transport
@@ -160,6 +201,12 @@ class VirtualModem:
         self._control_optional = control_optional
         """A default (not asked-for) socket that cannot be opened is only a warning."""
         self._control: Any = None
+        self.power_on = power_on
+        self.on_attach = on_attach
+        self._attached_once = False
+        self._lines_timer: asyncio.TimerHandle | None = None
+        self._lined_engine: LinedEngine | None = None
+        self._line_transport = transport if isinstance(transport, LineTransport) else None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -210,6 +257,7 @@ class VirtualModem:
             self._target = _fault_target(self._engine, self._faulty, self._host_line, self)
             if self._paced is not None:
                 _set_uart_rate(self._engine, self._paced.baud)
+            self._prepare_power(self._engine)
             await self._link.start(_Listener(self))
             if self.control_path is not None:
                 await self._start_control(self.control_path)
@@ -298,6 +346,38 @@ class VirtualModem:
         else:
             self.pump()
 
+    def _prepare_power(self, engine: Engine) -> None:
+        """No host is attached until the transport says so (output is held meanwhile);
+        with ``power_on="attach"`` the module stays off until then."""
+        if not isinstance(engine, LinedEngine):
+            return
+        self._lined_engine = engine
+        engine.set_host_line("present", False, self.now())
+        if self.power_on == "attach":
+            engine.cancel_boot()
+
+    @property
+    def attach_boot_delay(self) -> float:
+        return self.profile.boot_delay or ATTACH_BOOT_DELAY
+
+    def reboot(self) -> None:
+        """Power-cycle the module (SIGHUP, ``--on-attach reboot``): everything volatile is
+        lost, output not yet sent included; the boot URCs follow after the boot delay."""
+        engine = self._lined()
+        if engine is None or self._closing:
+            return
+
+        def cycle() -> None:
+            engine.power_off()
+            engine.discard_output()
+            engine.boot_at(self.now() + self.attach_boot_delay)
+
+        self.trace_event("reboot")
+        self._call(cycle)
+
+    def _lined(self) -> LinedEngine | None:
+        return self._lined_engine
+
     async def serve_forever(self) -> None:
         """Return when :meth:`stop` is called (or raise when cancelled)."""
         if self._stopped is None:
@@ -321,6 +401,8 @@ class VirtualModem:
             await self._link.aclose()
         finally:
             self._cancel_timer()
+            if self._lines_timer is not None:
+                self._lines_timer.cancel()
             await self._close_net()
             self._close_tracer()
 
@@ -378,6 +460,8 @@ class VirtualModem:
             out = engine.data_to_send()
         finally:
             self._busy = False
+        if self._line_transport is not None:  # lines first: RI and DSR lead the text
+            self._show_lines(self._line_transport)
         if out:
             if self.tracer is not None:
                 self.tracer.chunk("tx", out)
@@ -389,6 +473,22 @@ class VirtualModem:
                 self._follow_ipr(engine, self._paced)
         self._gate_input(engine.wants_input)
         self._arm_timer(engine.next_deadline())
+
+    def _show_lines(self, transport: LineTransport) -> None:
+        """Reflect the module's lines on a transport that carries them (RFC 2217); re-run
+        when an RI pulse ends."""
+        engine = self._lined()
+        if engine is None:
+            return
+        now = self.now()
+        lines = engine.module_lines(now)
+        transport.show_lines(cts=lines.cts, dsr=lines.dsr, ri=lines.ri, cd=lines.dcd)
+        change = engine.lines.next_change(now)
+        if self._lines_timer is not None:
+            self._lines_timer.cancel()
+            self._lines_timer = None
+        if change is not None:
+            self._lines_timer = self.loop.call_at(change, self.pump)
 
     def _guard(self, call: Callable[..., None], *args: Any) -> None:
         """Run one engine call; a crash is logged and the module keeps serving."""
@@ -470,9 +570,29 @@ class VirtualModem:
 
     def _on_host_attached(self) -> None:
         self.trace_event("host-attached")
+        engine = self._lined()
+        if engine is None:
+            return
+        first = not self._attached_once
+        self._attached_once = True
+        self._call(engine.set_host_line, "present", True, self.now())
+        if self.on_attach == "reboot":
+            self.reboot()
+        elif first and self.power_on == "attach":
+            self._call(engine.boot_at, self.now() + self.attach_boot_delay)
 
     def _on_host_detached(self) -> None:
         self.trace_event("host-detached")
+        engine = self._lined()
+        if engine is not None:
+            self._call(engine.set_host_line, "present", False, self.now())
+
+    def _on_host_line(self, name: str, value: bool | int) -> None:
+        """A line the host drives changed (RFC 2217: dtr, rts, brk, baudrate)."""
+        self.trace_event("host-line", line=name, value=value)
+        engine = self._lined()
+        if engine is not None:
+            self._call(engine.set_host_line, name, value, self.now())
 
     # -- closing --------------------------------------------------------------------------
 
@@ -525,6 +645,7 @@ class _Listener:
         self.host_attached = modem._on_host_attached
         self.host_detached = modem._on_host_detached
         self.host_writable = modem._on_host_writable
+        self.host_line = modem._on_host_line
 
 
 # -- running --------------------------------------------------------------------------------

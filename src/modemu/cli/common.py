@@ -32,7 +32,7 @@ EXIT_USAGE = 2
 
 
 def add_link_args(parser: argparse.ArgumentParser, title: str) -> None:
-    """``--pty [PATH]`` | ``--tcp HOST:PORT``, exactly one."""
+    """``--pty [PATH]`` | ``--tcp HOST:PORT`` | ``--rfc2217 HOST:PORT``, exactly one."""
     where = parser.add_argument_group(title)
     link = where.add_mutually_exclusive_group(required=True)
     link.add_argument(
@@ -49,16 +49,28 @@ def add_link_args(parser: argparse.ArgumentParser, title: str) -> None:
         metavar="HOST:PORT",
         help="listen on a raw TCP port (HOST defaults to 127.0.0.1; port 0 picks a free one)",
     )
+    link.add_argument(
+        "--rfc2217",
+        type=parse_hostport,
+        metavar="HOST:PORT",
+        help="serve an RFC 2217 serial port with modem control lines, for "
+        "rfc2217://HOST:PORT (HOST defaults to 127.0.0.1; see docs/hardware-lines.md)",
+    )
 
 
 def transport_from_args(args: argparse.Namespace) -> Transport:
     from modemu.transport.pty import PtyTransport  # noqa: PLC0415 - see module docstring
+    from modemu.transport.rfc2217 import Rfc2217Transport  # noqa: PLC0415
     from modemu.transport.tcp import TcpTransport  # noqa: PLC0415
 
     if args.tcp is not None:
         host, port = args.tcp
         return TcpTransport(host, port)
-    return PtyTransport(args.pty or None)
+    if getattr(args, "rfc2217", None) is not None:
+        host, port = args.rfc2217
+        return Rfc2217Transport(host, port)
+    wait = getattr(args, "power_on", "start") == "attach"  # see modemu.cli.power
+    return PtyTransport(args.pty or None, wait_for_host=wait)
 
 
 def announcement(transport: Transport) -> str:

@@ -39,6 +39,7 @@ from modemu.cli.common import (
     install_signal_handlers,
     transport_from_args,
 )
+from modemu.cli.power import add_power_args, install_reboot_signal, power_options_from_args
 from modemu.cli.profiles import add_profiles_command
 from modemu.errors import ModemuError
 from modemu.modem.profile import ProfileError
@@ -60,6 +61,7 @@ Once listening, exactly one line goes to stdout; its first word is what to open:
   /dev/pts/7                   --pty without PATH
   /tmp/modem -> /dev/pts/7     --pty PATH (a symlink to the pty, removed on exit)
   socket://127.0.0.1:5000      --tcp (pyserial's URL for a raw TCP port)
+  rfc2217://127.0.0.1:5000     --rfc2217 (a serial port with DTR/RTS/CTS/RI/DCD)
 Everything else (-v logs, errors) goes to stderr."""
 
 SERVE_EPILOG = """\
@@ -135,6 +137,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_profile_args(serve)
     add_net_args(serve)
     control_cli.add_serve_args(serve)
+    add_power_args(serve)
     serve.set_defaults(func=_serve)
 
 
@@ -167,6 +170,7 @@ def _serve(args: argparse.Namespace) -> int:
 async def _serve_async(args: argparse.Namespace) -> int:
     async with serving_module(args) as modem:
         install_signal_handlers(modem.stop)
+        install_reboot_signal(modem)
         print(announcement(modem.transport), flush=True)
         await modem.serve_forever()
     return EXIT_OK
@@ -180,6 +184,8 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
     from modemu.server import VirtualModem  # noqa: PLC0415
 
     profile = profile_from_args(args)
+    if args.boot_delay is not None:
+        profile = profile.with_overrides(boot_delay=args.boot_delay)
     net_config = net_config_from_args(args, profile)
     nv = nv_store_from_args(args, profile)
     transport = transport_from_args(args)
@@ -197,6 +203,7 @@ async def serving_module(args: argparse.Namespace) -> AsyncIterator[VirtualModem
             tracer=tracer_from_args(args, {"model": profile.model}),  # last: it holds a file
             net_observers=[capture] if capture is not None else [],
             baud=args.baud,
+            **power_options_from_args(args),
         )
         async with modem:
             if scenario is not None:

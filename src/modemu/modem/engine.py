@@ -39,6 +39,7 @@ from modemu.at.urc import AnyUrc, SimStatus, Verbatim
 from modemu.modem import changes
 from modemu.modem.commands import build_registry
 from modemu.modem.delays import Delays
+from modemu.modem.lines import LineState, ModuleLines, Netlight
 from modemu.modem.modes import PortMode, Trigger, transition
 from modemu.modem.nvstore import MemoryNvStore, NvStore, restore_state, save_state
 from modemu.modem.profile import Profile
@@ -89,6 +90,9 @@ from modemu.net.base import (
 
 PENDING_INPUT_LIMIT = 65536
 """Host bytes held while the port is busy; beyond this the transport is asked to pause."""
+HELD_OUTPUT_LIMIT = 65536
+"""Output held (RTS off, no host attached) beyond which host input is paused too."""
+_BRIDGED = (PortMode.TRANSPARENT, PortMode.ESCAPE_GUARD)
 
 
 class InputSink(Protocol):
@@ -152,6 +156,10 @@ class ModemEngine:
         self.services = NetServices(self)
         self.delays = Delays(self)
         self.host_writable = True
+        """The module may send: the link drains and the lines do not hold output."""
+        self._link_writable = True
+        self.lines = LineState()
+        """Hardware lines (``modem/lines.py``): host inputs, RI, RI settings."""
         self.sink: InputSink | None = None
         self._reader = CommandLineReader(profile.max_line)
         self._last_line = ""
@@ -195,7 +203,7 @@ class ModemEngine:
         }
         """Net event type → the part's handler (aioquic's frame-handler table)."""
         restore_state(self.nv, self.state)
-        self.call_at(now + profile.boot_delay, self._boot)
+        self._boot_timer: Timer | None = self.call_at(now + profile.boot_delay, self._boot)
 
     # -----------------------------------------------------------------------------------
     # Driving interface
@@ -214,8 +222,9 @@ class ModemEngine:
             self._inbox += data[consumed:]
 
     def data_to_send(self) -> bytes:
-        """Everything the module has written to the host since the last call."""
-        if not self._out:
+        """Everything the module has written to the host since the last call (nothing while
+        :attr:`output_held`: the bytes wait here, as in a UART whose RTS is deasserted)."""
+        if not self._out or self.output_held:
             return b""
         out = bytes(self._out)
         self._out.clear()
@@ -271,7 +280,8 @@ class ModemEngine:
     @property
     def wants_input(self) -> bool:
         """False while held input exceeds :data:`PENDING_INPUT_LIMIT` (pause the host)."""
-        return len(self._inbox) < PENDING_INPUT_LIMIT and not self.input_blocked
+        held_full = self.output_held and len(self._out) >= HELD_OUTPUT_LIMIT
+        return len(self._inbox) < PENDING_INPUT_LIMIT and not self.input_blocked and not held_full
 
     @property
     def powered(self) -> bool:
@@ -285,8 +295,72 @@ class ModemEngine:
 
     def set_host_writable(self, writable: bool) -> None:
         """The transport reports whether the host is draining output (back-pressure)."""
-        self.host_writable = writable
-        self.sockets.resume_where_possible()
+        self._link_writable = writable
+        self.refresh_lines()
+
+    # -----------------------------------------------------------------------------------
+    # Hardware lines (docs/hardware-lines.md)
+
+    def set_host_line(self, name: str, value: bool | int, now: float) -> None:
+        """The host changed a line it drives: ``dtr``, ``rts``, ``brk``, ``baudrate``, or
+        ``present`` (a host attached to / left the port)."""
+        self.now = now
+        host = self.lines.host
+        before = getattr(host, name)
+        setattr(host, name, type(before)(value))
+        if name == "dtr" and before and not value and self.powered:
+            self.sockets.dtr_dropped()
+        self.refresh_lines()
+        self._drain_inbox()
+
+    @property
+    def output_held(self) -> bool:
+        """No host to send to, or ``AT+IFC=2,x`` and the host deasserted RTS."""
+        host = self.lines.host
+        return not host.present or (self.state.uart.flow_control[0] == 2 and not host.rts)
+
+    def refresh_lines(self) -> None:
+        """Recompute what follows from the lines (after ``+IFC``, a line or link change)."""
+        writable = self._link_writable and not self.output_held
+        if writable != self.host_writable:
+            self.host_writable = writable
+            self.sockets.resume_where_possible()
+
+    def module_lines(self, now: float) -> ModuleLines:
+        """The lines the module drives at ``now`` (CTS, DSR, RI, DCD) and STATUS/NETLIGHT."""
+        powered = self.powered
+        return ModuleLines(
+            cts=powered and (self.state.uart.flow_control[1] != 2 or self.wants_input),
+            dsr=powered,
+            ri=self.lines.ri_at(now),
+            dcd=powered and (self.settings.dcd_mode == 0 or self.mode in _BRIDGED),
+            status=powered,
+            netlight=self._netlight(),
+        )
+
+    def _netlight(self) -> Netlight:
+        radio = self.state.radio
+        if not self.powered or radio.cfun == 0:
+            return Netlight.OFF
+        if not radio.registered:
+            return Netlight.SEARCHING
+        if any(ctx.active for ctx in self.contexts.values()):
+            return Netlight.DATA
+        return Netlight.IDLE
+
+    def boot_at(self, deadline: float) -> None:
+        """Power on at ``deadline`` (PWRKEY, host attach, reset); replaces a pending boot."""
+        self.cancel_boot()
+        self._boot_timer = self.call_at(deadline, self._boot)
+
+    def discard_output(self) -> None:
+        """Forget output not yet taken (a power cycle while it was held)."""
+        self._out.clear()
+
+    def cancel_boot(self) -> None:
+        if self._boot_timer is not None:
+            self._boot_timer.cancel()
+            self._boot_timer = None
 
     # -----------------------------------------------------------------------------------
     # Services for command handlers
@@ -467,6 +541,7 @@ class ModemEngine:
         self._inbox.clear()
         self._urcs.clear()
         self._reader.reset()
+        self.lines.clear_ri()
         for ctx in self.contexts.values():
             ctx.active = False
             ctx.address = ""
@@ -619,14 +694,17 @@ class ModemEngine:
                 header, sep, payload = item
                 lead = render.CRLF if verbose else b""
                 self._out += lead + header.encode("latin-1") + sep + payload + render.CRLF
+                self.lines.start_ri(header, self.now)
             else:
                 self._out += render.urc(item, verbose)
+                self.lines.start_ri(item.decode("latin-1"), self.now)
         self.sockets.resume_where_possible()
 
     # -----------------------------------------------------------------------------------
     # Power and NV
 
     def _boot(self) -> None:
+        self._boot_timer = None
         if self.mode is PortMode.OFF:
             self.change_mode(Trigger.POWER_ON)
         self.reset_settings()

@@ -36,6 +36,7 @@ class Trigger(Enum):
     GUARD_BROKEN = "guard broken"
     ESCAPE = "+++ escape"
     CARRIER_LOST = "carrier lost"
+    DTR_OFF = "DTR off (&D1/&D2)"
     POWER_OFF = "power off"
     POWER_ON = "power on"
 
@@ -57,6 +58,8 @@ TRANSITIONS: dict[tuple[PortMode, Trigger], PortMode] = {
     (PortMode.ESCAPE_GUARD, Trigger.ESCAPE): PortMode.COMMAND,
     (PortMode.TRANSPARENT, Trigger.CARRIER_LOST): PortMode.COMMAND,
     (PortMode.ESCAPE_GUARD, Trigger.CARRIER_LOST): PortMode.COMMAND,
+    (PortMode.TRANSPARENT, Trigger.DTR_OFF): PortMode.COMMAND,
+    (PortMode.ESCAPE_GUARD, Trigger.DTR_OFF): PortMode.COMMAND,
     (PortMode.OFF, Trigger.POWER_ON): PortMode.COMMAND,
     **{(mode, Trigger.POWER_OFF): PortMode.OFF for mode in PortMode},
 }

@@ -21,7 +21,7 @@ from modemu.at.finals import FinalKind, send_ok_with_id
 from modemu.at.limits import PUSH_CHUNK, SOCKET_IDS
 from modemu.at.params import AccessMode
 from modemu.modem.failures import qi_code
-from modemu.modem.modes import Trigger
+from modemu.modem.modes import PortMode, Trigger
 from modemu.modem.registry import CommandError, FinalText
 from modemu.modem.socketstates import Event, Phase
 from modemu.modem.state import SocketSlot
@@ -295,6 +295,30 @@ class SocketRuntime:
         slot.access_mode = AccessMode.BUFFER
         m.result(Result.OK)  # before the mode change, which releases held URCs
         m.change_mode(Trigger.ESCAPE)
+
+    def dtr_dropped(self) -> None:
+        """DTR ON→OFF while bridged (spec A13): ``&D1`` leaves transparent mode as ``+++``
+        does, without guard times (``OK``, socket kept in buffer mode); ``&D2`` hangs up
+        (socket closed, ``NO CARRIER``); ``&D0`` ignores it. Outside transparent mode DTR
+        does nothing: push and buffer sockets and data entry carry on."""
+        m = self.engine
+        bridge = self.bridge
+        dtr_mode = m.settings.dtr_mode
+        bridged = m.mode in (PortMode.TRANSPARENT, PortMode.ESCAPE_GUARD)
+        if bridge is None or dtr_mode == 0 or not bridged:
+            return
+        slot = self.slots[bridge.conn_id]
+        bridge.flush()  # typed payload goes out; held "+" bytes were an escape attempt
+        bridge.close()
+        self.bridge = None
+        slot.access_mode = AccessMode.BUFFER
+        if dtr_mode == 1:
+            m.result(Result.OK)
+        else:
+            slot.closing_by_host = True
+            self.close_on_net(slot, 0)
+            m.result(Result.NO_CARRIER)
+        m.change_mode(Trigger.DTR_OFF)
 
     def carrier_lost(self, slot: SocketSlot) -> None:
         m = self.engine

@@ -21,7 +21,7 @@ Every transport follows the same rules, so the server needs no special cases:
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from modemu.errors import ModemuError
 
@@ -29,6 +29,8 @@ __all__ = [
     "DEFAULT_HIGH_WATER",
     "DEFAULT_LOW_WATER",
     "DEFAULT_MAX_BUFFER",
+    "LineListener",
+    "LineTransport",
     "LinkListener",
     "Transport",
     "TransportError",
@@ -69,6 +71,14 @@ class LinkListener(Protocol):
         ...
 
 
+class LineListener(LinkListener, Protocol):
+    """A listener that also hears the lines the host drives (transports with lines)."""
+
+    def host_line(self, name: str, value: bool | int) -> None:
+        """``dtr``, ``rts``, ``brk`` (bool) or ``baudrate`` (int) changed."""
+        ...
+
+
 class Transport(Protocol):
     """A byte link to one host at a time."""
 
@@ -97,6 +107,15 @@ class Transport(Protocol):
 
     async def aclose(self) -> None:
         """Close the link and release everything (fds, sockets, the symlink). Idempotent."""
+        ...
+
+
+@runtime_checkable
+class LineTransport(Protocol):
+    """A transport that carries modem control lines (RFC 2217); a pty or raw TCP has none."""
+
+    def show_lines(self, *, cts: bool, dsr: bool, ri: bool, cd: bool) -> None:
+        """The lines the module drives now; the transport tells the host what changed."""
         ...
 
 

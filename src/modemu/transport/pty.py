@@ -9,6 +9,10 @@ Why it is built the way it is (see ``perf-notes.md``):
   first host close would look like a dead link. With it, the host can close and reopen the
   device any number of times, like a real UART that stays powered. The price: a pty cannot
   tell when a host attaches or detaches, so it reports one attach at start and never a detach.
+* ``wait_for_host=True`` (``--power-on attach``) uses that same kernel behaviour to see the
+  first host: the server's slave fd stays closed and the master is polled for POLLHUP,
+  which clears the moment a host opens the device. Then the server's slave fd is opened
+  and the attach reported (raw mode survives: the termios settings live with the pty).
 * The master fd is non-blocking and served by ``loop.add_reader``/``add_writer``:
   ``connect_read_pipe``/``connect_write_pipe`` are slower, and uvloop's write-pipe transport
   also reads the fd, silently losing input.
@@ -23,6 +27,7 @@ import contextlib
 import errno
 import logging
 import os
+import select
 import stat
 import termios
 import tty
@@ -42,6 +47,8 @@ log = logging.getLogger("modemu.transport.pty")
 
 READ_SIZE = 65536
 BULK_PIECE = 2048
+ATTACH_POLL = 0.02
+"""Seconds between checks for the first host with ``wait_for_host``."""
 """A read this long suggests bulk input: try for more before handing it on."""
 
 _IFLAG_CLEAR = (
@@ -84,8 +91,12 @@ class PtyTransport:
         high_water: int = DEFAULT_HIGH_WATER,
         low_water: int | None = None,
         max_buffer: int = DEFAULT_MAX_BUFFER,
+        wait_for_host: bool = False,
     ) -> None:
         self._link = Path(link) if link is not None else None
+        self._wait_for_host = wait_for_host
+        self._attached = False
+        self._poll_handle: asyncio.TimerHandle | None = None
         self._marks = WaterMarks(high_water, low_water, max_buffer)
         self._master = -1
         self._slave = -1
@@ -134,12 +145,36 @@ class PtyTransport:
             self._close_fds()
             raise
         self._listener = listener
-        self._update_reader()
-        listener.host_attached()
         log.info("listening on %s", self.describe())
+        if self._wait_for_host:
+            os.close(self._slave)
+            self._slave = -1
+            self._poll_for_host()
+        else:
+            self._host_arrived()
+
+    def _host_arrived(self) -> None:
+        self._attached = True
+        self._update_reader()
+        if self._listener is not None:
+            self._listener.host_attached()
+
+    def _poll_for_host(self) -> None:
+        """POLLHUP on the master means no slave fd is open: no host yet, look again soon."""
+        self._poll_handle = None
+        if self._master < 0 or self._loop is None:
+            return
+        poller = select.poll()
+        poller.register(self._master, select.POLLHUP)
+        if any(events & select.POLLHUP for _fd, events in poller.poll(0)):
+            self._poll_handle = self._loop.call_later(ATTACH_POLL, self._poll_for_host)
+            return
+        log.info("host opened %s", self._slave_path)
+        self._slave = os.open(self._slave_path, os.O_RDWR | os.O_NOCTTY)
+        self._host_arrived()
 
     def write(self, data: bytes) -> None:
-        if self._master < 0 or not data:
+        if self._master < 0 or not data or not self._attached:
             return
         if not self._out:
             data = data[self._write_now(data) :]
@@ -160,6 +195,9 @@ class PtyTransport:
         self._update_reader()
 
     async def aclose(self) -> None:
+        if self._poll_handle is not None:
+            self._poll_handle.cancel()
+            self._poll_handle = None
         if self._master < 0:
             return
         if self._out:
@@ -240,6 +278,7 @@ class PtyTransport:
     def _update_reader(self) -> None:
         want = (
             self._master >= 0
+            and self._attached
             and not self._paused
             and not self._broken
             and self._listener is not None

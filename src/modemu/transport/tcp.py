@@ -180,11 +180,18 @@ class TcpTransport:
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.transport.set_write_buffer_limits(self._marks.high, self._marks.low)
-        if self._paused:
-            conn.transport.pause_reading()
+        self._start_session(conn)
         log.info("host connected from %s", conn.transport.get_extra_info("peername"))
         if self._listener is not None:
             self._listener.host_attached()
+
+    def _start_session(self, conn: _HostConnection) -> None:
+        """A host was accepted (subclasses set up their protocol state here)."""
+        if self._paused and conn.transport is not None:
+            conn.transport.pause_reading()
+
+    def _end_session(self) -> None:
+        """The host went away (subclasses drop their protocol state here)."""
 
     def _received(self, conn: _HostConnection, data: bytes) -> None:
         """uvloop starts reading right after ``connection_made`` even when the protocol
@@ -203,6 +210,7 @@ class TcpTransport:
             return
         self._current = None
         self._held.clear()
+        self._end_session()
         log.info("host disconnected from %s", self.describe())
         if self._listener is None:
             return

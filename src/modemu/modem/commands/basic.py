@@ -160,6 +160,7 @@ def flow_control(m: ModemView, call: CommandCall) -> Outcome:
         if dce_by_dte == 1 or dte_by_dce == 1:
             raise CommandError()
         m.state.uart.flow_control = (dce_by_dte, dte_by_dce)
+        m.refresh_lines()  # RTS may now hold output, or stop holding it
     return None
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from modemu.at import render
 from modemu.at.syntax import CommandCall, Form
 from modemu.at.urc import PoweredDown
 from modemu.modem.changes import report_registration_change
+from modemu.modem.lines import PWRKEY_OFF_MS, PWRKEY_ON_MS, RESET_MIN_MS
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
 
 if TYPE_CHECKING:
+    from modemu.modem.engine import ModemEngine
     from modemu.modem.view import ModemView
 
 COMMANDS = Registry()
@@ -68,3 +71,37 @@ def power_down(m: ModemView, call: CommandCall) -> Outcome:
 
 
 declare_setting(COMMANDS, "+QSCLK", "qsclk", 0, 1)
+
+
+# -- the power lines (docs/hardware-lines.md) ----------------------------------------------
+
+
+def press_pwrkey(m: ModemEngine, ms: int, now: float) -> str:
+    """PWRKEY held low for ``ms``: an off module boots (after ``boot_delay``) when held at
+    least :data:`PWRKEY_ON_MS`; a running one powers down when held at least
+    :data:`PWRKEY_OFF_MS` (``POWERED DOWN``, no automatic restart). Returns what happened."""
+    m.now = now
+    if not m.powered:
+        if ms < PWRKEY_ON_MS:
+            return "ignored (too short to power on)"
+        m.boot_at(now + m.profile.boot_delay)
+        return "powering on"
+    if ms < PWRKEY_OFF_MS:
+        return "ignored (too short to power off)"
+    m.write(render.urc("POWERED DOWN", m.settings.verbose))  # shown even mid-data
+    m.power_off()
+    m.cancel_boot()
+    return "powered down"
+
+
+def press_reset(m: ModemEngine, ms: int, now: float) -> str:
+    """RESET_N held low for ``ms`` (at least :data:`RESET_MIN_MS`): the module restarts as
+    from power-on, boot URCs after ``boot_delay``. A module that is off stays off."""
+    m.now = now
+    if ms < RESET_MIN_MS:
+        return "ignored (too short to reset)"
+    if not m.powered:
+        return "ignored (module is off)"
+    m.power_off()
+    m.boot_at(now + m.profile.boot_delay)
+    return "resetting"
