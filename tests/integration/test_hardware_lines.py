@@ -370,7 +370,7 @@ def test_tcp_host_away_loses_nothing(mode: int) -> None:
                 await host.close()
                 peer = peers[0]
                 peer.write(payload)
-                slot = vm.engine.sockets[0]  # type: ignore[attr-defined]
+                slot = vm.engine.sockets.slots[0]  # type: ignore[attr-defined]
                 for _ in range(2000):  # back-pressure: the module stops reading the peer
                     if slot.paused:
                         break
