@@ -40,7 +40,7 @@ def test_dtr_drop_with_d1_leaves_transparent_mode_keeping_the_socket(h: Harness)
     assert h.net.sent(0) == b"typed"
     assert h.send(b"AT+QISTATE=1,0\r").split(b",")[8] == b"0"  # buffer mode, still open
     assert h.event(Received(0, b"later")) == b'\r\n+QIURC: "recv",0\r\n'
-    assert h.send(b"ATO\r") == b"\r\nCONNECT\r\nlater"
+    assert h.send(b"ATO\r\n") == b"\r\nCONNECT\r\nlater"
 
 
 def test_dtr_drop_with_d2_hangs_up(h: Harness) -> None:
@@ -50,7 +50,7 @@ def test_dtr_drop_with_d2_hangs_up(h: Harness) -> None:
     assert h.net.calls_to("close")[-1][0] == 0
     assert h.event(Closed(0)) == b""  # closed silently: the host hung up
     assert h.send(b"AT+QISTATE=1,0\r") == b"\r\nOK\r\n"
-    assert h.send(b"ATO\r") == b"\r\nNO CARRIER\r\n"
+    assert h.send(b"ATO\r\n") == b"\r\nNO CARRIER\r\n"
 
 
 def test_dtr_drop_with_d0_is_ignored(h: Harness) -> None:
@@ -67,7 +67,7 @@ def test_dtr_drop_outside_transparent_mode_does_nothing(h: Harness) -> None:
     assert line(h, "dtr", False) == b""
     assert line(h, "dtr", True) == b""
     assert h.event(Received(0, b"hi")) == b'\r\n+QIURC: "recv",0,2\r\nhi\r\n'
-    assert h.send(b"AT+QISEND=0,2\r").startswith(b"\r\n>")
+    assert h.send(b"AT+QISEND=0,2\r\n").startswith(b"\r\n>")
     assert line(h, "dtr", False) == b""  # data entry carries on
     assert h.send(b"ok").endswith(b"\r\nSEND OK\r\n")
 
