@@ -347,12 +347,12 @@ class VirtualModem:
             self.pump()
 
     def _prepare_power(self, engine: Engine) -> None:
-        """No host is attached until the transport says so (output is held meanwhile);
-        with ``power_on="attach"`` the module stays off until then."""
+        """With ``power_on="attach"`` the module stays off until a host attaches. Output is
+        held only once a host has come and gone: what a module says before anyone ever
+        listened is lost, as on a UART nobody has plugged in yet (docs/power-on.md)."""
         if not isinstance(engine, LinedEngine):
             return
         self._lined_engine = engine
-        engine.set_host_line("present", False, self.now())
         if self.power_on == "attach":
             engine.cancel_boot()
 

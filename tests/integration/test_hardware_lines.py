@@ -355,9 +355,11 @@ def test_tcp_host_away_loses_nothing(mode: int) -> None:
 
         async with tcp_peer(talker) as port:
             transport = TcpTransport()
-            async with VirtualModem(transport=transport, net_config=NetConfig()) as vm:
+            async with VirtualModem(
+                transport=transport, net_config=NetConfig(), power_on="attach"
+            ) as vm:
                 host = await RawHost.connect(transport.port)
-                await host.expect(BOOT_END)  # held since start, delivered on connect
+                await host.expect(BOOT_END)
                 await host.command(b"ATE0\r")
                 await host.command(b"AT+QIACT=1\r")
                 line = f'AT+QIOPEN=1,0,"TCP","{LOOPBACK}",{port},0,{mode}\r'.encode()
