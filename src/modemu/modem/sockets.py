@@ -315,7 +315,7 @@ class SocketRuntime:
         if dtr_mode == 1:
             m.result(Result.OK)
         else:
-            slot.closing_by_host = True
+            slot.advance(Event.HOST_CLOSE)
             self.close_on_net(slot, 0)
             m.result(Result.NO_CARRIER)
         m.change_mode(Trigger.DTR_OFF)
