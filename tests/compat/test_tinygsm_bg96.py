@@ -32,7 +32,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from compat_kit import DriverStream, loopback_peer, module_on_pty
+from compat_kit import DriverStream, atoi, loopback_peer, module_on_pty
+
+from modemu.modem.profile import Profile
 
 OK_END, ERROR_END = b"OK\r\n", b"ERROR\r\n"
 
@@ -106,6 +108,62 @@ class TinyGsmBG96:
         assert self.wait_response(15.5, b"OK") == 1
         assert self.wait_response(10.0, b"APP RDY") == 1
         self.init()
+
+    def provider(self) -> bytes:
+        """``getProviderImpl``: ``AT+QSPN?``, skip to the first quote, name up to the next."""
+        self.send_at("+QSPN?")
+        if self.wait_response(1.0, b"+QSPN:") != 1:
+            return b""
+        self.stream.read_until(b'"')
+        name = self.stream.read_until(b'"')
+        self.wait_response()
+        return name
+
+    def ccid(self) -> bytes:
+        """``getSimCCIDImpl``: ``AT+QCCID``, after ``\r\n+QCCID:`` the rest of the line."""
+        self.send_at("+QCCID")
+        assert self.wait_response(1.0, b"\r\n+QCCID:") == 1
+        value = self.stream.read_until(b"\n").strip()
+        self.wait_response()
+        return value
+
+    def imei(self) -> bytes:
+        """``getIMEIImpl``: ``AT+GSN``, skip the first LF, the next line is the IMEI."""
+        self.send_at("+GSN")
+        self.stream.read_until(b"\n")
+        value = self.stream.read_until(b"\n").strip()
+        self.wait_response()
+        return value
+
+    def signal_quality(self) -> int:
+        self.send_at("+CSQ")
+        assert self.wait_response(1.0, b"+CSQ:") == 1
+        value = self.stream.int_before(b",")
+        self.wait_response()
+        return value
+
+    def temperature(self) -> int:
+        """``getTemperatureImpl``: ``AT+QTEMP``, the first of three integers."""
+        self.send_at("+QTEMP")
+        assert self.wait_response(1.0, b"\r\n+QTEMP:") == 1
+        value = self.stream.int_before(b",")
+        self.stream.read_until(b",")
+        self.stream.read_until(b"\n")
+        self.wait_response()
+        return value
+
+    def network_time(self) -> tuple[int, ...]:
+        """``getNetworkTimeImpl``: ``AT+QLTS=2``, after ``+QLTS: "``
+        ``yy/MM/dd,hh:mm:ss±zz,dst``, each field read up to its separator."""
+        self.send_at("+QLTS=2")
+        assert self.wait_response(2.0, b'+QLTS: "') == 1
+        fields = [self.stream.int_before(sep) for sep in (b"/", b"/", b",", b":", b":")]
+        seconds = atoi(self.stream.read_exactly(2))
+        sign = self.stream.read_exactly(1)
+        zone = self.stream.int_before(b",")
+        self.stream.read_until(b"\n")
+        self.wait_response()
+        return (*fields, seconds, zone if sign == b"+" else -zone)
 
     def registration(self) -> int:
         self.send_at("+CEREG?")
@@ -258,3 +316,22 @@ def test_tinygsm_bg96_restart_waits_for_app_rdy(tmp_path: Path) -> None:
         driver.send_at("+CGMM")
         assert driver.wait_response() == 1
         assert b"BG96" in bytes(stream.log[-40:])
+
+
+def test_tinygsm_identity_and_status_getters(tmp_path: Path) -> None:
+    """``getOperator``, ``getSimCCID``, ``getIMEI``, ``getSignalQuality``,
+    ``getTemperature`` and ``getNetworkTime`` parse the module's answers."""
+    with module_on_pty(tmp_path) as stream:
+        driver = TinyGsmBG96(stream)
+        driver.init()
+        default = Profile()
+        assert driver.provider() == default.operator.encode()
+        assert driver.ccid() == default.iccid.encode()
+        assert driver.imei() == default.imei.encode()
+        assert driver.signal_quality() == default.rssi
+        assert driver.temperature() == default.temperature
+        year, month, day, hour, minute, second, zone = driver.network_time()
+        assert 1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60
+        assert second < 60 and year >= 20
+        assert zone == default.timezone_quarters
+        assert stream.quiet() == b""

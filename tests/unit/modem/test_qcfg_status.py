@@ -148,6 +148,7 @@ def test_a_key_a_profile_leaves_out_is_error() -> None:
 
 def test_qspn_cbc_qtemp(m: Modem) -> None:
     assert m.cmd("AT+QSPN") == info('+QSPN: "CHINA MOBILE","CMCC","",0,"46000"')
+    assert m.cmd("AT+QSPN?") == m.cmd("AT+QSPN")  # the read form TinyGSM sends
     assert m.cmd("AT+CBC") == info("+CBC: 0,56,3800")
     assert m.cmd("AT+QTEMP") == info("+QTEMP: 32,32,32")
     for test in ("AT+QSPN=?", "AT+CBC=?", "AT+QTEMP=?"):

@@ -24,10 +24,12 @@ FULL_MV = 4200
 """Supply voltages taken as 0 % and 100 % for ``AT+CBC``'s ``<bcl>`` (a Li-ion cell's range)."""
 
 
-@COMMANDS.command("+QSPN", kind=Kind.GPP, forms=EXEC_TEST)
+@COMMANDS.command("+QSPN", kind=Kind.GPP, forms=(*EXEC_TEST, Form.READ))
 def service_provider(m: ModemView, call: CommandCall) -> Outcome:
     """``+QSPN: "<FNN>","<SNN>","<SPN>",<alphabet>,"<RPLMN>"``: full and short network
-    names, the SIM's provider name (empty: none on the SIM), 0 = GSM alphabet, MCC+MNC."""
+    names, the SIM's provider name (empty: none on the SIM), 0 = GSM alphabet, MCC+MNC.
+    ``AT+QSPN?`` answers the same: TinyGSM's BG96 driver and other Quectel drivers ask in
+    the read form (docs/compat.md)."""
     if call.form is Form.TEST:
         return None
     radio = m.state.radio
