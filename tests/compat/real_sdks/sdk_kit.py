@@ -81,12 +81,14 @@ class RecordingTcpPeer:
         self.reply = reply
         self.received = bytearray()
         self.done = threading.Event()
+        self._conn: socket.socket | None = None
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
         with contextlib.suppress(OSError):
             conn, _ = self.server.accept()
+            self._conn = conn
             with conn:
                 conn.settimeout(TIMEOUT)
                 while not self.received.endswith((b"\n\n", b"\r\n\r\n")):
@@ -96,10 +98,14 @@ class RecordingTcpPeer:
                     self.received += chunk
                 conn.sendall(self.reply)
                 self.done.set()
-                with contextlib.suppress(OSError):
-                    while conn.recv(4096):
-                        pass
+                conn.settimeout(None)  # stay open until the module closes or the test ends
+                while conn.recv(4096):
+                    pass
 
     def close(self) -> None:
+        """Stop at once: never leave a late FIN (a stray "closed" URC) for the next test."""
         self.server.close()
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.shutdown(socket.SHUT_RDWR)
         self._thread.join(TIMEOUT)

@@ -50,6 +50,8 @@ def test_get_info_parses_identity(aeris: Any) -> None:
 
 def test_http_get_over_a_fixed_length_send(aeris: Any) -> None:
     """``http_get`` hard-codes port 80; the peer listens on a 127/8 address of its own."""
+    from aerismodsdk.utils import rmutils  # noqa: PLC0415
+
     host = loopback_address()
     reply = b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello"
     peer = RecordingTcpPeer(host, 80, reply)
@@ -57,7 +59,11 @@ def test_http_get_over_a_fixed_length_send(aeris: Any) -> None:
         response = aeris.http_get(host, False)
         assert peer.done.wait(TIMEOUT)
     finally:
+        # http_get leaves socket 0 open; close it so no late "closed" URC lands in the
+        # middle of the next test's commands (this SDK reads answers positionally).
+        closing = rmutils.write(aeris.myserial, "AT+QICLOSE=0", waitoe=True, verbose=False)
         peer.close()
+    assert "OK" in closing
     assert bytes(peer.received) == aeris.get_http_packet(host).encode()
     assert f"+QIRD: {len(reply)}\r\n{reply.decode()}\r\n\r\nOK\r\n" in response
     assert aeris.my_ip  # parse_constate found the address in +QIACT?
