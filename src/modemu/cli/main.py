@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from modemu import __version__
 from modemu.cli import control as control_cli
 from modemu.cli import coverage, diff, record, replay
+from modemu.cli import peer as peer_cli
 from modemu.cli import view as view_cli
 from modemu.cli.args import (
     add_baud_args,
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_profiles_command(commands)
     view_cli.add_parser(commands)
     control_cli.add_commands(commands)
+    peer_cli.add_parser(commands)
     record.add_parser(commands)
     replay.add_parser(commands)
     diff.add_parser(commands)

@@ -11,6 +11,9 @@ Fixtures
     ``modem_client``     a connected, initialized blocking :class:`~modemu.client.Modem`
                          with the requested QICFG settings applied
     ``modemu_factory``   start more modules in one test: ``modemu_factory(profile=…)``
+    ``modemu_peer``      ``modemu_peer("echo" | "sink" | "http" | "dns" | "ntp" | "script",
+                         **options)``: loopback peers for the module's sockets
+                         (``tcp_echo`` is one ready-made)
     ``modemu_replay``    ``modemu_replay("session.jsonl", args=("--profile", "bg96"))``
                          replays a transcript (docs/replay.md) against a fresh module (or
                          ``--modemu-url``) and fails the test with the diffs if any
@@ -56,6 +59,7 @@ from modemu.testing.controller import ModemuInstance, ModemuProcess
 from modemu.testing.inprocess import ModemuThread
 
 if TYPE_CHECKING:
+    from modemu.testing.peers import Peer
     from modemu.tools.replay import ReplayReport
 
 __all__ = [
@@ -64,7 +68,9 @@ __all__ = [
     "modem_url",
     "modemu_factory",
     "modemu_instance",
+    "modemu_peer",
     "modemu_replay",
+    "tcp_echo",
 ]
 
 MARKER = "modemu"
@@ -238,3 +244,32 @@ def modem_client(request: pytest.FixtureRequest, modem_url: str) -> Iterator[Mod
         yield modem
     finally:
         modem.close()
+
+
+@pytest.fixture
+def modemu_peer() -> Iterator[Callable[..., Peer]]:
+    """``modemu_peer("echo" | "udp-echo" | "sink" | "http" | "dns" | "ntp" | "script",
+    **options)`` starts a loopback peer (:mod:`modemu.testing.peers`), closed at teardown:
+    ``modemu_peer("dns", records={"api.test": "127.0.0.1"})``,
+    ``modemu_peer("http", status=503, body=b"busy")``,
+    ``modemu_peer("script", script=["send:HELLO", "expect:4", "reset"])``."""
+    from modemu.testing.peers import KINDS  # noqa: PLC0415
+
+    started: list[Peer] = []
+
+    def start(kind: str, **options: Any) -> Peer:
+        if kind not in KINDS:
+            raise pytest.UsageError(f"modemu_peer: kind must be one of {sorted(KINDS)}")
+        peer = KINDS[kind](**options)
+        started.append(peer)
+        return peer
+
+    yield start
+    for peer in started:
+        peer.close()
+
+
+@pytest.fixture
+def tcp_echo(modemu_peer: Callable[..., Peer]) -> Peer:
+    """A TCP echo peer on 127.0.0.1 (``tcp_echo.port``)."""
+    return modemu_peer("echo")
