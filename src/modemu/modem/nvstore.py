@@ -1,5 +1,5 @@
 """Non-volatile memory of the module: what survives a restart (``AT+QICSGP``/``AT+CGDCONT``
-profiles, ``AT+QURCCFG="urcport"``).
+profiles, ``AT+QURCCFG="urcport"``, the ``AT+QCFG``/``AT+QINDCFG`` values).
 
 The engine only sees the :class:`NvStore` protocol; the file-backed store is chosen by the
 server, so engine tests run with :class:`MemoryNvStore` and touch no disk.
@@ -30,13 +30,14 @@ class NvStore(Protocol):
 def save_state(nv: NvStore, state: ModuleState) -> None:
     """Write the non-volatile part of ``state``."""
     contexts = {str(c.cid): c.profile_dict() for c in state.contexts.values()}
-    nv.save({"contexts": contexts, "urcport": state.urc_port})
+    nv.save({"contexts": contexts, "urcport": state.urc_port, "qcfg": state.ext.nv_dict()})
 
 
 def restore_state(nv: NvStore, state: ModuleState) -> None:
     """Read back what :func:`save_state` wrote; unknown or malformed entries are skipped
     (a damaged NV reads as factory values, as on a real module)."""
     data = nv.load()
+    state.ext.restore(data.get("qcfg"))
     if data.get("urcport") in URC_PORTS:
         state.urc_port = str(data["urcport"])
     stored = data.get("contexts", {})

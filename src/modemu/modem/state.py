@@ -19,7 +19,7 @@ updates this state and queues the URCs the host's settings ask for.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
@@ -270,6 +270,21 @@ class ExtConfig:
     )
     """``AT+QINDCFG`` switches by URC type."""
 
+    def nv_dict(self) -> dict[str, object]:
+        """The NV form (JSON-able): the module saves these values by itself."""
+        return asdict(self)
+
+    def restore(self, data: object) -> None:
+        """Read back :meth:`nv_dict`; an entry whose shape does not match is skipped (a
+        damaged NV reads as the factory value, as on the module)."""
+        if not isinstance(data, dict):
+            return
+        for item in fields(self):
+            current = getattr(self, item.name)
+            value = _restored(current, data.get(item.name))
+            if value is not None:
+                setattr(self, item.name, value)
+
     @classmethod
     def for_profile(cls, profile: Profile) -> ExtConfig:
         """Factory values: the EC200 family's, with the variant's differences applied."""
@@ -279,6 +294,33 @@ class ExtConfig:
             iotopmode=profile.qcfg_iotopmode,
             band=tuple(profile.qcfg_band.lower().split(",")),
         )
+
+
+def _restored(current: object, stored: object) -> object | None:
+    """``stored`` in the shape of ``current`` (same type, same length, same keys), or None."""
+    if isinstance(current, bool | int | str):
+        ok = type(stored) is type(current)
+        return stored if ok else None
+    if isinstance(current, tuple):
+        if not isinstance(stored, list) or len(stored) != len(current):
+            return None
+        items = [_restored(c, s) for c, s in zip(current, stored, strict=True)]
+        return None if any(i is None for i in items) else tuple(items)
+    if isinstance(current, dict):
+        if not isinstance(stored, dict) or set(stored) != set(current):
+            return None
+        values = {k: _restored(current[k], stored[k]) for k in current}
+        return None if any(v is None for v in values.values()) else values
+    if isinstance(current, RiPulse):
+        if not isinstance(stored, dict) or set(stored) != {f.name for f in fields(current)}:
+            return None
+        parts = {
+            f.name: _restored(getattr(current, f.name), stored[f.name]) for f in fields(current)
+        }
+        if any(v is None for v in parts.values()):
+            return None
+        return type(current)(**parts)  # type: ignore[arg-type]
+    return None
 
 
 @dataclass
@@ -320,8 +362,6 @@ class PdpContext:
             "password": self.password,
             "auth": self.auth,
         }
-
-
 
 
 @dataclass

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from modemu.modem.nvstore import MemoryNvStore
 from modemu.modem.profile import Profile, resolve_profile
 from modemu.modem.state import RiPulse, RiRing
 from modemu.net.base import NetFailure, NtpFailed, NtpResult
@@ -212,3 +213,46 @@ def test_qnttp_is_qntp_under_the_seeds_name(m: Modem) -> None:
     assert m.take() == b"\r\n+QNTP: 569\r\n"
     assert m.cmd('AT+QNTTP=2,"127.0.0.1"') == OK + b"\r\n+QNTTP: 561\r\n"
     assert m.cmd('AT+QNTTP=1,""') == ERROR
+
+
+# -- NV ---------------------------------------------------------------------------------------
+
+
+def test_qcfg_values_are_saved_to_nv_and_read_back_by_the_next_module() -> None:
+    nv = MemoryNvStore()
+    first = Modem(resolve_profile("ec200t"), nv=nv)
+    first.cmd("ATE0")
+    assert first.cmd('AT+QCFG="urc/ri/ring","wave",100,2000,3000,"on",2') == OK
+    assert first.cmd('AT+QCFG="band",0,0x15,0') == OK
+    assert first.cmd('AT+QINDCFG="csq",1,1') == OK
+    second = booted_on(nv)
+    assert second.cmd('AT+QCFG="urc/ri/ring"') == info(
+        '+QCFG: "urc/ri/ring","wave",100,2000,3000,"on",2'
+    )
+    assert second.cmd('AT+QCFG="band"') == info('+QCFG: "band",0x0,0x15,0x0')
+    assert second.cmd('AT+QINDCFG="csq"') == info('+QINDCFG: "csq",1')
+
+
+def test_a_damaged_nv_entry_reads_as_the_factory_value() -> None:
+    nv = MemoryNvStore()
+    nv.save(
+        {
+            "qcfg": {
+                "nwscanmode": "3",
+                "band": ["0x1"],
+                "ri_other": {"typeri": "off", "pulse_duration": 9},
+                "urc_delay": 1,
+            }
+        }
+    )
+    m = booted_on(nv)
+    assert m.cmd('AT+QCFG="nwscanmode"') == info('+QCFG: "nwscanmode",0')
+    assert m.cmd('AT+QCFG="band"') == info('+QCFG: "band",0x0,0x1e2000000095,0x0')
+    assert m.cmd('AT+QCFG="urc/ri/other"') == info('+QCFG: "urc/ri/other","pulse",120,1')
+    assert m.cmd('AT+QCFG="urc/delay"') == info('+QCFG: "urc/delay",1')
+
+
+def booted_on(nv: MemoryNvStore) -> Modem:
+    m = Modem(resolve_profile("ec200t"), nv=nv)
+    assert m.cmd("ATE0") == b"ATE0\r" + OK
+    return m

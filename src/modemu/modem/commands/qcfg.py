@@ -232,4 +232,5 @@ def qcfg(m: ModemView, call: CommandCall) -> Outcome:
         m.info(f'+QCFG: "{key.name}",{key.show(m.state.ext)}')
     else:
         key.write(m.state.ext, p)
+        m.save_nv()  # the module saves QCFG values by itself
     return None

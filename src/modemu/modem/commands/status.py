@@ -83,6 +83,8 @@ def indication_config(m: ModemView, call: CommandCall) -> Outcome:
         m.info(f'+QINDCFG: "{name}",{m.state.ext.indications[name]}')
         return None
     enable = p.integer(1, 0, 1)
-    p.integer(2, 0, 1, default=0)
+    save = p.integer(2, 0, 1, default=0)
     m.state.ext.indications[name] = enable
+    if save:
+        m.save_nv()
     return None
