@@ -245,6 +245,7 @@ class VirtualModem:
                 schedule=loop.call_later,
                 policy=self._policy,
                 note=self.trace_event,
+                clock=loop.time,
             )
             self._engine = self._engine_factory(
                 self.profile, self._faulty, self._nv, self._loop.time()
@@ -620,7 +621,9 @@ def _fault_target(
 
     if not isinstance(engine, ModemEngine):
         return None
-    return FaultTarget(engine, net, line, modem.trace_event)
+    paced = modem._paced
+    set_baud = paced.set_baud if paced is not None else None
+    return FaultTarget(engine, net, line, modem.trace_event, set_baud=set_baud)
 
 
 def _uart_rate(engine: Engine) -> int | None:

@@ -7,6 +7,7 @@ as users type it (``pdp-deact``, ``peer-reset``) and its parameters are declared
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from modemu.at.limits import SOCKET_IDS
@@ -17,6 +18,7 @@ from modemu.errors import ControlError
 from modemu.modem import faults as mf
 from modemu.modem.state import CONTEXT_IDS
 from modemu.net.faulty import FaultyNet, OpenRule
+from modemu.net.link import PRESETS, Link
 from modemu.transport.uartfaults import HostLine
 
 __all__ = ["OPERATIONS", "run_operation", "start_scenario"]
@@ -141,6 +143,9 @@ def clear(target: FaultTarget, args: dict[str, Any]) -> dict[str, Any]:
     lifted = 0
     if target.net is not None and which in ("all", "refuse", "timeout", "dns-fail"):
         lifted += target.net.clear(None if which == "all" else which)
+    if target.net is not None and which in ("all", "link") and target.net.shaper.link:
+        target.net.shaper.set_link(None)
+        lifted += 1
     rt = target.engine.sockets
     if which in ("all", "send-fail") and rt.send_failures:
         rt.send_failures = 0
@@ -174,6 +179,27 @@ def _peer(reset: bool) -> Any:
         net.peer_close(args["id"], reset)
 
     return close
+
+
+def _link(target: FaultTarget, args: dict[str, Any]) -> None:
+    shaper = _net(target).shaper
+    preset = args["preset"]
+    base = PRESETS.get(preset, Link())
+    values = {
+        k: args[k] for k in ("latency", "jitter", "down", "up", "loss") if args[k] is not None
+    }
+    if preset == "none" and not values:
+        shaper.set_link(None)
+        return
+    shaper.set_link(
+        replace(base, **values, host=args["host"], port=args["port"], seed=args["seed"])
+    )
+
+
+def _baud(target: FaultTarget, args: dict[str, Any]) -> None:
+    if target.set_baud is None:
+        raise ControlError("baud: start the module with --baud RATE to pace its UART")
+    target.set_baud(args["rate"])
 
 
 def _chunk(target: FaultTarget, args: dict[str, Any]) -> None:
@@ -212,7 +238,16 @@ OPERATIONS.add(
                 "only",
                 str,
                 "all",
-                choices=("all", "refuse", "timeout", "dns-fail", "send-fail", "chunk", "noise"),
+                choices=(
+                    "all",
+                    "refuse",
+                    "timeout",
+                    "dns-fail",
+                    "send-fail",
+                    "link",
+                    "chunk",
+                    "noise",
+                ),
                 help="which fault to lift",
             ),
         ),
@@ -331,7 +366,30 @@ OPERATIONS.add(
         lambda t, a: mf.fail_sends(t.engine, a["count"]),
         (Param("count", int, 1, low=1, high=1_000_000),),
     ),
+    Operation(
+        "link",
+        "latency, jitter, bandwidth and loss for sockets opened from now on (presets "
+        "cat1, catm, nbiot, gprs; preset=none alone lifts it)",
+        _link,
+        (
+            Param("preset", str, "none", choices=("none", *PRESETS), help="starting values"),
+            Param("latency", float, None, low=0, high=60, help="one-way delay, s"),
+            Param("jitter", float, None, low=0, high=10, help="+/- s on each piece"),
+            Param("down", float, None, low=0, high=1e6, help="downlink kbit/s (0: unlimited)"),
+            Param("up", float, None, low=0, high=1e6, help="uplink kbit/s (0: unlimited)"),
+            Param("loss", float, None, low=0, high=1, help="datagram / segment loss rate"),
+            _HOST,
+            _PORT,
+            _SEED,
+        ),
+    ),
     # the UART
+    Operation(
+        "baud",
+        "pace the UART at a new rate both ways (needs serve --baud)",
+        _baud,
+        (Param("rate", int, low=300, high=4_000_000, help="bits per second, 8N1"),),
+    ),
     Operation(
         "chunk",
         "module output in pieces of 1..size bytes with gaps",

@@ -26,5 +26,7 @@ class FaultTarget:
     uart: HostLine | None = None
     """The host-bound byte path (None: UART faults unavailable, e.g. bare engine tests)."""
     note: Callable[..., None] = field(default=lambda event, **fields: None)
+    set_baud: Callable[[int], None] | None = None
+    """Re-pace the UART (None: the module was started without ``--baud``)."""
     scenarios: list[Any] = field(default_factory=list)
     """Scenario runners started on this module (their steps show in ``status``)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ from modemu.net.base import (
 )
 from modemu.net.dns import ipv4_literal
 from modemu.net.forwarding import ForwardingNet
+from modemu.net.link import ShapedNet
 from modemu.net.policy import Policy
 
 __all__ = ["CONNECT_FAILED", "DNS_FAILED", "FaultyNet", "OpenRule", "Schedule"]
@@ -102,8 +104,10 @@ class FaultyNet(ForwardingNet):
         sink: EventSink,
         build_inner: Callable[[EventSink], NetBackend],
         schedule: Schedule,
+        *,
         policy: Policy | None = None,
         note: Note | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sink = sink
         self._schedule = schedule
@@ -114,7 +118,9 @@ class FaultyNet(ForwardingNet):
         self._waiting: dict[int, Any] = {}
         self._lookups: dict[int, _OpenArgs] = {}
         self._reqs = itertools.count(_PRIVATE_REQS)
-        super().__init__(build_inner(self._from_inner))
+        self.shaper = ShapedNet(self._from_inner, build_inner, schedule, clock)
+        """Link conditions (latency, bandwidth, loss) between this wrapper and the back end."""
+        super().__init__(self.shaper)
 
     # -- faults ---------------------------------------------------------------------------
 
@@ -135,7 +141,7 @@ class FaultyNet(ForwardingNet):
         self._emit_soon(PeerClosed(conn_id, error=reset))
 
     def describe(self) -> list[dict[str, Any]]:
-        return [rule.describe() for rule in self.rules]
+        return [rule.describe() for rule in self.rules] + self.shaper.describe()
 
     def _rule_for(self, host: str, port: int, *actions: str) -> OpenRule | None:
         for rule in self.rules:

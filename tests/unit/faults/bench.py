@@ -40,7 +40,9 @@ class Bench:
         self._seq = itertools.count()
         self.fake = FakeNet()
         self.inner_sink: Callable[[NetEvent], None] = self._deliver
-        self.net = FaultyNet(self._deliver, self._inner, self.schedule, policy)
+        self.net = FaultyNet(
+            self._deliver, self._inner, self.schedule, policy=policy, clock=lambda: self.now
+        )
         self.engine = ModemEngine(profile or Profile(), self.net, now=0.0)
         self.host = bytearray()
         self.notes: list[tuple[str, dict[str, Any]]] = []

@@ -53,6 +53,7 @@ FAULTS: list[tuple[str, dict[str, Any]]] = [
     ("power-off", {"restart_after": 1.0}),
     ("urc", {"text": "+FAULTURC: 1"}),
     ("chunk", {"size": 4, "gap": 0.001}),
+    ("link", {"latency": 0.05, "jitter": 0.02, "down": 64, "up": 64, "loss": 0.1}),
     ("clear", {}),
 ]
 
