@@ -138,14 +138,17 @@ async def tcp_peer(handler: Handler) -> AsyncIterator[int]:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def collecting_peer() -> tuple[bytearray, asyncio.Event, Handler]:
-    """A peer handler keeping every byte it receives; the event is set at the peer's EOF."""
+def collecting_peer(until: int | None = None) -> tuple[bytearray, asyncio.Event, Handler]:
+    """A peer handler keeping every byte it receives; the event is set at the peer's EOF, or
+    once ``until`` bytes have arrived."""
     received = bytearray()
     closed = asyncio.Event()
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while data := await reader.read(65536):
             received.extend(data)
+            if until is not None and len(received) >= until:
+                closed.set()
         closed.set()
 
     return received, closed, handler

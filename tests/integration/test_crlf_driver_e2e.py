@@ -44,3 +44,30 @@ def test_fixed_length_send_reaches_the_peer_exactly(writes: list[bytes], payload
             assert bytes(received) == payload + b"end"
 
     run(body())
+
+
+@pytest.mark.parametrize(
+    "writes",
+    [
+        [b'AT+QIOPEN=1,0,"TCP","127.0.0.1",{port},0,2\r\n'],
+        [b'AT+QIOPEN=1,0,"TCP","127.0.0.1",{port},0,2\r', b"\n"],
+        [b'AT+QIOPEN=1,0,"TCP","127.0.0.1",{port},0,2', b"\r\n"],  # Zephyr: EOL apart
+    ],
+    ids=["crlf-one-write", "cr-then-lf", "body-then-crlf"],
+)
+def test_transparent_open_with_crlf_bridges_exactly_the_payload(writes: list[bytes]) -> None:
+    """``CONNECT`` of a transparent ``AT+QIOPEN``: the LF of the line never reaches the
+    peer, wherever the driver's writes split the line end."""
+
+    async def body() -> None:
+        payload = b"\n\x00payload\r\n"  # after CONNECT every byte is data
+        received, arrived, handler = collecting_peer(until=len(payload))
+        async with module() as (_, host), tcp_peer(handler) as port:
+            for chunk in writes:
+                await host.write(chunk.replace(b"{port}", str(port).encode()))
+            assert await host.read_until(b"CONNECT\r\n") == b"\r\nCONNECT\r\n"
+            await host.write(payload)
+            await asyncio.wait_for(arrived.wait(), 10)
+            assert bytes(received) == payload
+
+    run(body())

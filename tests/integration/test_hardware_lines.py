@@ -82,9 +82,7 @@ def open_rfc2217(url: str) -> Any:
     return ser
 
 
-def with_rfc2217(
-    script: Callable[[Any, int, VirtualModem], None], **modem: Any
-) -> None:
+def with_rfc2217(script: Callable[[Any, int, VirtualModem], None], **modem: Any) -> None:
     """Run ``script(ser, echo_peer_port, vm)`` on a thread against a module on RFC 2217."""
 
     async def main() -> None:
@@ -272,7 +270,9 @@ def test_power_on_attach_on_a_pty_sends_rdy_after_pyserial_opens_it() -> None:
         transport = PtyTransport(wait_for_host=True)
         profile = Profile(boot_delay=0.2)
         async with VirtualModem(
-            transport=transport, profile=profile, net_factory=lambda sink: FakeNet(),
+            transport=transport,
+            profile=profile,
+            net_factory=lambda sink: FakeNet(),
             power_on="attach",
         ) as vm:
             assert not vm.engine.powered  # type: ignore[attr-defined]
@@ -336,8 +336,6 @@ class RawHost:
     async def close(self) -> None:
         self.writer.close()
         await self.writer.wait_closed()
-
-
 
 
 @pytest.mark.parametrize("mode", [1, 2], ids=["push", "transparent"])
@@ -405,7 +403,9 @@ def test_tcp_on_attach_reboot_gives_each_host_a_fresh_module() -> None:
         async with tcp_peer(echo) as port:
             transport = TcpTransport()
             async with VirtualModem(
-                transport=transport, net_config=NetConfig(), on_attach="reboot",
+                transport=transport,
+                net_config=NetConfig(),
+                on_attach="reboot",
                 profile=Profile(boot_delay=0.05),
             ):
                 host = await RawHost.connect(transport.port)
