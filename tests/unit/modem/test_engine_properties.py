@@ -296,7 +296,9 @@ SOCKET_LINES: list[bytes] = [
     b'AT+QIOPEN=1,3,"TCP LISTENER","127.0.0.1",0,2000,0\r',
     b'AT+QIOPEN=1,4,"UDP SERVICE","127.0.0.1",0,2001,1\r',
     b"AT+QISEND=0,5\rhello",
+    b"AT+QISEND=0,5\r\nhello",
     b"AT+QISEND=0\rabc\x1a",
+    b"AT+QISEND=0\r\nabc\x1a",
     b"AT+QISEND=0\rabc\x1b",
     b"AT+QISEND=0,0\r",
     b"AT+QISEND=2,3\rxyz",
@@ -311,6 +313,8 @@ SOCKET_LINES: list[bytes] = [
     b"AT+QISWTMD=0,1\r",
     b"AT+QISWTMD=1,2\r",
     b"ATO\r",
+    b"ATO\r\n",
+    b"AT+QISWTMD=0,2\r\n",
     b"+++",
     b'AT+QICFG="viewmode",1\r',
     b'AT+QICFG="dataformat",1,1\r',
@@ -349,6 +353,9 @@ def test_bytes_net_events_and_time_never_raise(steps: list[tuple[str, Any]]) -> 
 
 
 DATA_ENTRY: list[bytes] = [
+    b"AT+QISEND=0,5\r\nhello",  # CRLF drivers: the LF completes the terminator
+    b"AT+QISEND=0,3\r\n\n\r\n",  # ...and an LF after the prompt is data
+    b"AT+QISEND=0\r\na\nb\x1a",
     b"AT+QISEND=0,5\rhello",
     b"AT+QISEND=0\rab\rc\x1a",
     b"AT+QISEND=0\rabc\x1b",
