@@ -49,7 +49,7 @@ def test_identify_attach_activate(modem_url: str) -> None:
     async def body(modem: AsyncModem) -> None:
         assert (await modem.identify())[0] == "Quectel"
         assert await modem.attach(timeout=10) in (1, 5)
-        address = await modem.activate(1, "internet", "user", "secret", 1)
+        address = await modem.activate(1, "internet", user="user", password="secret", auth=1)
         assert address
         assert await modem.activate(1, "internet") == address  # already active: kept
         assert await modem.context_address(2) is None

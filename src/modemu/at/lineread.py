@@ -50,6 +50,7 @@ class LineTooLong:
 LineEvent = CommandLine | RepeatLine | LineTooLong
 
 _LF, _TAB = 0x0A, 0x09
+_SPACE, _DEL, _SLASH = 0x20, 0x7F, 0x2F
 _PREFIX = re.compile(rb"[Aa]")
 
 
@@ -179,7 +180,7 @@ class CommandLineReader:
             return None
         if byte in (_LF, _TAB):
             return None
-        if byte < 0x20 or byte >= 0x7F:
+        if byte < _SPACE or byte >= _DEL:  # control bytes and non-ASCII
             self.reset()  # binary garbage abandons the line
             return None
         out.append(byte)
@@ -197,7 +198,7 @@ class CommandLineReader:
             self._state = _State.IN_LINE
             self._buf.clear()
             return None
-        if byte == 0x2F:  # /
+        if byte == _SLASH:  # A/ repeats the last line
             out.append(byte)
             self._state = _State.IDLE
             return RepeatLine()

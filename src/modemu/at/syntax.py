@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 EXTENDED_PREFIXES = "+^$%*#"
+_MIN_NAME = 2
+"""A prefix and at least one name character (``+X``)."""
+_QUOTES = 2
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!%-./:_")
 
 
@@ -77,7 +80,7 @@ def split_args(text: str) -> tuple[Arg, ...]:
 def _make_arg(raw: str) -> Arg:
     stripped = raw.strip(" ")
     if stripped.startswith('"'):
-        if len(stripped) < 2 or not stripped.endswith('"') or '"' in stripped[1:-1]:
+        if len(stripped) < _QUOTES or not stripped.endswith('"') or '"' in stripped[1:-1]:
             raise AtSyntaxError(f"malformed string argument {raw!r}")
         return Arg(stripped[1:-1], quoted=True)
     if '"' in stripped:
@@ -135,7 +138,7 @@ def _parse_extended(text: str, pos: int) -> tuple[CommandCall, int]:
     while pos < len(text) and text[pos].upper() in _NAME_CHARS:
         pos += 1
     name = text[start:pos].upper()
-    if len(name) < 2:
+    if len(name) < _MIN_NAME:
         raise AtSyntaxError("missing command name")
     rest = text[pos:]
     if rest.startswith("=?"):
@@ -205,7 +208,7 @@ def parse_info_line(line: str) -> tuple[str, tuple[Arg, ...]] | None:
     if not line or line[0] not in EXTENDED_PREFIXES:
         return None
     name, sep, rest = line.partition(":")
-    if not sep or not all(c.upper() in _NAME_CHARS for c in name[1:]) or len(name) < 2:
+    if not sep or not all(c.upper() in _NAME_CHARS for c in name[1:]) or len(name) < _MIN_NAME:
         return None
     try:
         return name.upper(), split_args(rest.lstrip(" "))

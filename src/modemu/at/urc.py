@@ -387,6 +387,14 @@ def _text(arg: Arg) -> str:
     return arg.text
 
 
+_RECV_FROM = 4
+"""``+QIURC: "recv",<id>,<len>,"<ip>",<port>``: UDP SERVICE push names the sender."""
+_ID_AND_TEXT = 2
+"""``+QIURC: <id>,SEND OK``."""
+_PING_NO_REPLY = 4
+"""``+QPING: 0,<sent>,<rcvd>,<lost>``: a summary without times (no reply came)."""
+
+
 def _exactly(line: str, args: tuple[Arg, ...], *counts: int) -> None:
     if len(args) not in counts:
         raise UrcSyntaxError(f"unexpected argument count in {line!r}")
@@ -394,8 +402,8 @@ def _exactly(line: str, args: tuple[Arg, ...], *counts: int) -> None:
 
 def _recv(line: str, args: tuple[Arg, ...]) -> Recv:
     _exactly(line, args, 1, 2, 4)
-    length = _int(args[1]) if len(args) >= 2 else None
-    remote = (_text(args[2]), _int(args[3])) if len(args) == 4 else None
+    length = _int(args[1]) if len(args) > 1 else None
+    remote = (_text(args[2]), _int(args[3])) if len(args) == _RECV_FROM else None
     return Recv(_int(args[0]), length, remote)
 
 
@@ -432,7 +440,7 @@ def _dnsgip(line: str, args: tuple[Arg, ...]) -> DnsResult | DnsAddress:
 def _send_acked(args: tuple[Arg, ...]) -> SendAcked:
     if len(args) == 1 and args[0].text == SEND_OK_TEXT:
         return SendAcked()
-    if len(args) == 2 and args[1].text == SEND_OK_TEXT and not args[1].quoted:
+    if len(args) == _ID_AND_TEXT and args[1].text == SEND_OK_TEXT and not args[1].quoted:
         return SendAcked(_int(args[0]))
     raise UrcSyntaxError("unknown unquoted +QIURC")
 
@@ -452,7 +460,7 @@ def _ping(line: str, args: tuple[Arg, ...]) -> PingError | PingEcho | PingSummar
         size, time_ms, ttl = (_int(a) for a in args[2:5])
         return PingEcho(args[1].text, size, time_ms, ttl, result=first)
     sent, received, lost = (_int(a) for a in args[1:4])
-    if len(args) == 4:
+    if len(args) == _PING_NO_REPLY:
         return PingSummary(sent, received, lost, result=first)
     low, high, avg = (_int(a) for a in args[4:7])
     return PingSummary(sent, received, lost, low, high, avg, result=first)
@@ -461,7 +469,7 @@ def _ping(line: str, args: tuple[Arg, ...]) -> PingError | PingEcho | PingSummar
 def _ntp(name: str) -> Callable[[str, tuple[Arg, ...]], NtpResult]:
     def parse(line: str, args: tuple[Arg, ...]) -> NtpResult:
         _exactly(line, args, 1, 2)
-        time = _text(args[1]) if len(args) == 2 else None
+        time = _text(args[1]) if len(args) > 1 else None
         return NtpResult(_int(args[0]), time, name)
 
     return parse

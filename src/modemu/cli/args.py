@@ -238,11 +238,14 @@ def parse_hostport(text: str, default_host: str = "127.0.0.1") -> tuple[str, int
     return host, _port(port)
 
 
+MAX_PORT = 65535
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
+    if not 0 <= value <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"port out of range: {value}")
     return value

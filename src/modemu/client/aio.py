@@ -374,17 +374,18 @@ class AsyncModem(AsyncClosing):
             except CommandError:
                 continue
             args = response.info_args(name)
-            if len(args) >= 2 and args[1].text.isdigit():
+            if len(args) > 1 and args[1].text.isdigit():
                 stat = int(args[1].text)
                 if stat in (1, 5):
                     return stat
                 best = stat
         return best
 
-    async def activate(  # noqa: PLR0917 - the issue fixes this positional signature
+    async def activate(
         self,
         cid: int = 1,
         apn: str = "",
+        *,
         user: str = "",
         password: str = "",
         auth: int = 0,

@@ -384,17 +384,18 @@ class ClientProtocol:
     def _after_open(self, call: CommandCall, kind: FinalKind) -> None:
         """``AT+QIOPEN=<cid>,<id>,…[,<access_mode>]``: the socket has that mode."""
         args = [a.text for a in call.args]
-        if call.form is not Form.SET or len(args) < 2:
+        if call.form is not Form.SET or len(args) <= _QIOPEN_ID:
             return
-        conn_id = _int_or(args[1], -1)
-        self._access_modes[conn_id] = _access_mode(args[6] if len(args) >= 7 else "")
+        conn_id = _int_or(args[_QIOPEN_ID], -1)
+        mode = args[_QIOPEN_ACCESS_MODE] if len(args) > _QIOPEN_ACCESS_MODE else ""
+        self._access_modes[conn_id] = _access_mode(mode)
         if kind is FinalKind.CONNECT:
             self._enter_transparent(conn_id)
 
     def _after_switch(self, call: CommandCall, kind: FinalKind) -> None:
         """``AT+QISWTMD=<id>,<access_mode>``."""
         args = [a.text for a in call.args]
-        if call.form is not Form.SET or len(args) < 2:
+        if call.form is not Form.SET or len(args) <= 1:
             return
         conn_id = _int_or(args[0], -1)
         self._access_modes[conn_id] = _access_mode(args[1])
@@ -480,11 +481,17 @@ def _parse_call(line: str) -> CommandCall | None:
     return calls[0] if calls else None
 
 
+_QIOPEN_ID, _QIOPEN_ACCESS_MODE = 1, 6
+"""Argument indexes of ``<connectID>`` and ``<access_mode>`` in ``AT+QIOPEN``."""
+_QISEND_QUERY = 2
+"""``AT+QISEND=<id>,0``: the counter query, no prompt."""
+
+
 def _wants_prompt(call: CommandCall | None) -> bool:
     """``AT+QISEND=<id>[,<len>…]`` prompts, except the ``<id>,0`` counter query."""
     if call is None or call.name != "+QISEND" or call.form is not Form.SET:
         return False
-    return not (len(call.args) == 2 and call.args[1].text.strip() == "0")
+    return not (len(call.args) == _QISEND_QUERY and call.args[1].text.strip() == "0")
 
 
 def _qird_payload(args: tuple[Arg, ...]) -> _PayloadWait | None:

@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 __all__ = ["MAX_READ", "MAX_SEND", "AsyncListener", "AsyncSocket", "Service"]
 
 _SEND_FAIL_BACKOFF = (0.02, 0.5)
+QISEND_COUNTERS = 3
+"""``+QISEND: <total>,<acked>,<unacked>``."""
+_PORT_INDEX = 2
+"""Where a sender's port sits in ``+QIRD: <len>,"<ip>",<port>``."""
 """First and largest pause before retrying after ``SEND FAIL`` (module buffer full)."""
 
 Address = tuple[str, int]
@@ -261,7 +265,7 @@ class AsyncSocket(AsyncClosing):
         """``AT+QISEND=<id>,0``: (bytes accepted, acknowledged by the peer, unacknowledged)."""
         response = await self.modem.command(f"AT+QISEND={self.conn_id},0")
         values = [int(arg.text) for arg in response.info_args("+QISEND")]
-        if len(values) != 3:
+        if len(values) != QISEND_COUNTERS:
             raise CommandError(response.command, "no +QISEND counters in the answer")
         return values[0], values[1], values[2]
 
@@ -342,4 +346,4 @@ def _deadline(timeout: float | None) -> float | None:
 def _qird_sender(response: Response) -> Address | None:
     """The origin in ``+QIRD: <n>,"<ip>",<port>`` (UDP SERVICE), if present."""
     args = response.info_args("+QIRD")
-    return (args[1].text, int(args[2].text)) if len(args) >= 3 else None
+    return (args[1].text, int(args[2].text)) if len(args) > _PORT_INDEX else None

@@ -129,17 +129,28 @@ class Modem(Closing):
     def attach(self, timeout: float = 60.0, poll: float = 1.0) -> int:
         return self._run(self.aio.attach(timeout, poll))
 
-    def activate(  # noqa: PLR0917 - mirrors AsyncModem.activate
+    def activate(
         self,
         cid: int = 1,
         apn: str = "",
+        *,
         user: str = "",
         password: str = "",
         auth: int = 0,
         context_type: int = 1,
         timeout: float = 150.0,
     ) -> str:
-        return self._run(self.aio.activate(cid, apn, user, password, auth, context_type, timeout))
+        return self._run(
+            self.aio.activate(
+                cid,
+                apn,
+                user=user,
+                password=password,
+                auth=auth,
+                context_type=context_type,
+                timeout=timeout,
+            )
+        )
 
     def context_address(self, cid: int = 1) -> str | None:
         return self._run(self.aio.context_address(cid))

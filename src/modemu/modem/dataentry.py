@@ -10,19 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 from modemu.at.limits import CTRL_Z, ESC, MAX_SEND
 
 
+class Ending(Enum):
+    """How data entry ended."""
+
+    DATA = "data"
+    """``payload`` is complete: send it."""
+    CANCELLED = "cancelled"
+    """ESC: nothing is sent, ``OK`` (spec A8)."""
+    TOO_LONG = "too long"
+    """More than 1460 bytes before Ctrl-Z."""
+    BAD_HEX = "bad hex"
+    """``dataformat`` send-hex and the host typed something that is not hex."""
+    TIMED_OUT = "timed out"
+    """``qisend/timeout`` expired (spec A9)."""
+
+
 @dataclass(frozen=True)
 class EntryResult:
-    """How data entry ended: ``payload`` to send, or ``cancelled``/``too_long``/``bad_hex``."""
+    """How data entry ended and, for :attr:`Ending.DATA`, the payload."""
 
+    ending: Ending
     payload: bytes = b""
-    cancelled: bool = False
-    too_long: bool = False
-    bad_hex: bool = False
-    timed_out: bool = False
 
 
 class DataEntry:
@@ -72,9 +85,9 @@ class DataEntry:
         if not stops:
             return len(raw)
         if raw[end] == ESC:
-            self._finish(EntryResult(cancelled=True))
+            self._finish(EntryResult(Ending.CANCELLED))
         elif self._overflow:
-            self._finish(EntryResult(too_long=True))
+            self._finish(EntryResult(Ending.TOO_LONG))
         else:
             self._finish(self._complete())
         return end + 1
@@ -91,10 +104,10 @@ class DataEntry:
 
     def _complete(self) -> EntryResult:
         if not self.hex_input:
-            return EntryResult(bytes(self._buf))
+            return EntryResult(Ending.DATA, bytes(self._buf))
         if not valid_hex(bytes(self._buf)):
-            return EntryResult(bad_hex=True)
-        return EntryResult(bytes.fromhex(self._buf.decode("latin-1")))
+            return EntryResult(Ending.BAD_HEX)
+        return EntryResult(Ending.DATA, bytes.fromhex(self._buf.decode("latin-1")))
 
     def _finish(self, result: EntryResult) -> None:
         self.finished = True
@@ -104,7 +117,7 @@ class DataEntry:
         """``qisend/timeout`` ran out: end entry with nothing sent."""
         if not self.finished:
             self.finished = True
-            self._done(EntryResult(timed_out=True))
+            self._done(EntryResult(Ending.TIMED_OUT))
 
 
 def valid_hex(text: bytes) -> bool:

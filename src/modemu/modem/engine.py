@@ -88,6 +88,8 @@ from modemu.net.base import (
     ResolveFailed,
 )
 
+CMEE_TEXT = 2
+"""``AT+CMEE=2``: errors as text instead of numbers."""
 PENDING_INPUT_LIMIT = 65536
 """Host bytes held while the port is busy; beyond this the transport is asked to pause."""
 HELD_OUTPUT_LIMIT = 65536
@@ -168,6 +170,7 @@ class ModemEngine:
         self._inbox = bytearray()
         self._timers: list[Timer] = []
         self._seq = itertools.count()
+        self._requests = itertools.count(1)
         self._pending: _Pending | None = None
         self._after_line: list[Callable[[], None]] = []
         self._executing = False
@@ -369,6 +372,11 @@ class ModemEngine:
         timer = Timer(deadline, next(self._seq), callback)
         heapq.heappush(self._timers, timer)
         return timer
+
+    def new_request_id(self) -> int:
+        """A fresh id for a request to the net back end (ACK waits, DNS, ping, NTP): one
+        counter for all of them, so no two requests in flight ever share an id."""
+        return next(self._requests)
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         return self.call_at(self.now + delay, callback)
@@ -680,7 +688,7 @@ class ModemEngine:
     def _cme_error(self, code: int, text: str) -> None:
         """``+CME ERROR: <n>`` (CMEE 1) or ``+CME ERROR: <text>`` (CMEE 2)."""
         if not self.settings.quiet:
-            self.final_text(f"+CME ERROR: {text if self.settings.cmee == 2 else code}")
+            self.final_text(f"+CME ERROR: {text if self.settings.cmee == CMEE_TEXT else code}")
 
     def _flush_urcs(self) -> None:
         if self.mode is not PortMode.COMMAND or self._executing or not self._urcs:

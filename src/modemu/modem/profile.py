@@ -246,22 +246,18 @@ def validate(profile: Profile) -> Profile:
     _digits("iccid", profile.iccid, 19, 20)
     _digits("plmn", profile.plmn, 5, 6)
     _digits("pin", profile.pin, 4, 8)
-    _check(0 <= profile.rssi <= 31 or profile.rssi == 99, "rssi must be 0-31 or 99")
-    _check(0 <= profile.ber <= 7 or profile.ber == 99, "ber must be 0-7 or 99")
+    _check(0 <= profile.rssi <= RSSI_MAX or profile.rssi == UNKNOWN, "rssi must be 0-31 or 99")
+    _check(0 <= profile.ber <= BER_MAX or profile.ber == UNKNOWN, "ber must be 0-7 or 99")
     _check(profile.registration in (0, 1, 2, 3, 4, 5), "registration must be 0-5")
     _check(profile.sim in SIM_STATES, f"sim must be one of {', '.join(SIM_STATES)}")
-    _check(-48 <= profile.timezone_quarters <= 56, "timezone_quarters must be -48..56")
-    _check(1500 <= profile.rx_buffer_size <= 65534, "rx_buffer_size must be 1500-65534")
-    _check(64 <= profile.max_line <= 65536, "max_line must be 64-65536")
-    _check(1 <= profile.contexts <= 16, "contexts must be 1-16")
-    _check(0 <= profile.supply_voltage <= 10000, "supply_voltage must be 0-10000 (mV)")
-    _check(-40 <= profile.temperature <= 125, "temperature must be -40..125")
+    for name, (low, high, shown) in _LIMITS.items():
+        _check(low <= getattr(profile, name) <= high, f"{name} must be {shown}")
     _check(profile.timing in TIMING_MODES, f"timing must be one of {', '.join(TIMING_MODES)}")
     delays = {"boot_delay": profile.boot_delay, "reboot_delay": profile.reboot_delay}
     delays |= {"repower_delay": profile.repower_delay}
     delays |= {f"time_{name}": getattr(profile, f"time_{name}") for name in TIMED_COMMANDS}
     for name, seconds in delays.items():
-        _check(0 <= seconds <= 600, f"{name} must be 0-600 seconds")
+        _check(0 <= seconds <= MAX_DELAY, f"{name} must be 0-600 seconds")
     _known("qicfg_keys", profile.qicfg_keys, QICFG_KEYS)
     _known("qcfg_keys", profile.qcfg_keys, QCFG_KEYS)
     try:
@@ -295,8 +291,25 @@ def _check(condition: bool, message: str) -> None:
         raise ProfileError(message)
 
 
+RSSI_MAX, BER_MAX, UNKNOWN = 31, 7, 99
+"""``AT+CSQ`` ranges; 99 is "not known or not detectable" (3GPP TS 27.007)."""
+MAX_DELAY = 600
+"""Longest delay a profile may set, in seconds."""
+MAX_TEXT = 200
+"""Longest identity or URC text a profile may set."""
+_LIMITS = {
+    "timezone_quarters": (-48, 56, "-48..56"),
+    "rx_buffer_size": (1500, 65534, "1500-65534"),
+    "max_line": (64, 65536, "64-65536"),
+    "contexts": (1, 16, "1-16"),
+    "supply_voltage": (0, 10000, "0-10000 (mV)"),
+    "temperature": (-40, 125, "-40..125"),
+}
+"""Inclusive ranges of the numeric keys the AT answers can express."""
+
+
 def _printable(text: str) -> bool:
-    return text.isprintable() and len(text) <= 200
+    return text.isprintable() and len(text) <= MAX_TEXT
 
 
 def _known(name: str, values: Iterable[str], allowed: tuple[str, ...]) -> None:

@@ -169,6 +169,9 @@ def declare_setting(
     _ = setting
 
 
+MAX_DIGITS = 10
+"""Longest integer argument accepted (a 32-bit value); longer is invalid, not huge."""
+
 _MISSING: Any = object()
 
 
@@ -194,7 +197,7 @@ class Params:
                 raise CommandError()
             return default
         text = arg.text
-        if arg.quoted or not text.isdigit() or len(text) > 10:
+        if arg.quoted or not text.isdigit() or len(text) > MAX_DIGITS:
             raise CommandError()
         value = int(text)
         if not low <= value <= high:

@@ -41,7 +41,6 @@ class NetServices:
 
     def __init__(self, engine: ModemEngine) -> None:
         self.engine = engine
-        self.next_req = 1_000_000
         self.reset()
 
     def reset(self) -> None:
@@ -54,10 +53,6 @@ class NetServices:
         self.ntp_autoset = True
         self.ntp_name = "+QNTP"
         """Prefix of the sync's answers: ``+QNTTP`` when asked under the seed's name."""
-
-    def new_req(self) -> int:
-        self.next_req += 1
-        return self.next_req
 
     # -- net events -------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from modemu.modem.failures import qi_code
 from modemu.modem.modes import PortMode, Trigger
 from modemu.modem.registry import CommandError, FinalText
 from modemu.modem.socketstates import Event, Phase
-from modemu.modem.state import SocketSlot
+from modemu.modem.state import SendMode, SocketSlot
 from modemu.modem.transparent import SEND_BACKLOG_LIMIT, TransparentBridge
 from modemu.net.base import (
     AllAcked,
@@ -57,8 +57,7 @@ class SocketRuntime:
         reopened before the old socket's ``Closed`` arrives, which must then be ignored)."""
         self.pending_close: int | None = None
         self.pending_open: int | None = None
-        self.ack_waits: dict[int, tuple[int, int]] = {}  # req → (conn_id, send mode)
-        self.next_req = 1
+        self.ack_waits: dict[int, tuple[int, SendMode]] = {}  # req → (conn_id, send mode)
         self.auto_timers: dict[int, Timer] = {}
         self.send_failures = 0
         """Sends left that answer ``SEND FAIL`` (the ``send-fail`` fault)."""
@@ -69,11 +68,6 @@ class SocketRuntime:
             return False
         self.send_failures -= 1
         return True
-
-    def request_id(self) -> int:
-        req = self.next_req
-        self.next_req += 1
-        return req
 
     # -- slot lifecycle ---------------------------------------------------------------
 
@@ -476,15 +470,15 @@ class SocketRuntime:
         if waited is None:
             return
         conn_id, mode = waited
-        if mode in (1, 2):
+        if mode.final_waits_for_ack:
             if not event.ok:
                 m.finish_pending(None, CommandError(QiError.SOCKET_CLOSED))
                 m.settings.last_qi_error = QiError.SOCKET_CLOSED
                 return
-            ok = FinalKind.SEND_OK.value
-            m.finish_pending(FinalText(ok if mode == 1 else send_ok_with_id(conn_id)))
+            ok = send_ok_with_id(conn_id) if mode.with_id else FinalKind.SEND_OK.value
+            m.finish_pending(FinalText(ok))
         elif event.ok:
-            m.urc(u.SendAcked(None if mode == 3 else conn_id))
+            m.urc(u.SendAcked(conn_id if mode.with_id else None))
 
     def on_pdp_deactivated(self, event: PdpDeactivated) -> None:
         """The network dropped a context: one URC, sockets to Closing (spec A19)."""

@@ -25,6 +25,7 @@ from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
 from modemu.at.params import AccessMode
+from modemu.modem.registry import range_text
 from modemu.modem.socketstates import Event, Phase, SocketState, advance, allowed
 from modemu.net.base import Address, Service
 
@@ -77,6 +78,10 @@ class QicfgIntKey:
     attr: str
     ranges: tuple[tuple[int, int], ...]
 
+    def test_text(self) -> str:
+        """The argument part of its ``AT+QICFG=?`` line: ``(0,1)``, ``(3-12),(5-1000)``."""
+        return ",".join(range_text(low, high) for low, high in self.ranges)
+
 
 QICFG_INT_KEYS = {
     key.name.lower(): key
@@ -99,6 +104,44 @@ QICFG_INT_KEYS = {
     )
 }
 """The integer ``AT+QICFG`` keys and their ranges (the test form shows the same)."""
+
+
+class PdpType(IntEnum):
+    """``<context_type>`` of ``AT+QICSGP``/``AT+QIACT``."""
+
+    IPV4 = 1
+    IPV6 = 2
+    IPV4V6 = 3
+
+
+RSSI_UNKNOWN = 99
+"""``AT+CSQ`` ``<rssi>``/``<ber>`` "not known or not detectable"."""
+TZ_QUARTERS = range(-48, 57)
+"""Time zones the module accepts, in quarter hours (UTC-12 to UTC+14)."""
+
+
+class SendMode(IntEnum):
+    """``AT+QICFG="TCP/SendMode"``: when and how ``SEND OK`` is reported (spec §6.5, A10)."""
+
+    QUEUED = 0
+    """``SEND OK`` as soon as the data is queued."""
+    ACKED = 1
+    """``SEND OK`` after the peer's ACK."""
+    ACKED_WITH_ID = 2
+    """``<id>,SEND OK`` after the peer's ACK."""
+    URC_ON_ACK = 3
+    """``OK`` at once, ``+QIURC: SEND OK`` after the ACK."""
+    URC_ON_ACK_WITH_ID = 4
+    """``OK`` at once, ``+QIURC: <id>,SEND OK`` after the ACK."""
+
+    @property
+    def final_waits_for_ack(self) -> bool:
+        """The command stays pending until the ACK (its final result comes then)."""
+        return self in (SendMode.ACKED, SendMode.ACKED_WITH_ID)
+
+    @property
+    def with_id(self) -> bool:
+        return self in (SendMode.ACKED_WITH_ID, SendMode.URC_ON_ACK_WITH_ID)
 
 
 @dataclass

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from modemu.modem.engine import ModemEngine, Timer
 
 PLUS = ESCAPE_SEQUENCE[0]
+ESCAPE_PLUSES = len(ESCAPE_SEQUENCE)
 SEND_BACKLOG_LIMIT = 256 * 1024
 """Host input is paused while this many bytes wait for the peer (no unbounded queue)."""
 
@@ -67,7 +68,9 @@ class TransparentBridge:
 
     def _starts_escape(self, data: memoryview, now: float) -> bool:
         return (
-            now - self._last_input >= GUARD_TIME and len(data) <= 3 and all(b == PLUS for b in data)
+            now - self._last_input >= GUARD_TIME
+            and len(data) <= ESCAPE_PLUSES
+            and all(b == PLUS for b in data)
         )
 
     def _begin_guard(self, count: int, now: float) -> None:
@@ -79,7 +82,7 @@ class TransparentBridge:
     def _feed_guard(self, data: memoryview, now: float) -> None:
         more_plus = all(b == PLUS for b in data)
         in_window = now - self._plus_start <= GUARD_TIME
-        if more_plus and in_window and self._plus_count + len(data) <= 3:
+        if more_plus and in_window and self._plus_count + len(data) <= ESCAPE_PLUSES:
             self._plus_count += len(data)
             self._arm_guard(now)
             return
@@ -89,14 +92,14 @@ class TransparentBridge:
     def _arm_guard(self, now: float) -> None:
         if self._guard_timer is not None:
             self._guard_timer.cancel()
-        if self._plus_count == 3:
+        if self._plus_count == ESCAPE_PLUSES:
             self._guard_timer = self.engine.call_at(now + GUARD_TIME, self._guard_expired)
         else:
             deadline = self._plus_start + GUARD_TIME
             self._guard_timer = self.engine.call_at(deadline, self._window_expired)
 
     def _window_expired(self) -> None:
-        if self.engine.mode is PortMode.ESCAPE_GUARD and self._plus_count < 3:
+        if self.engine.mode is PortMode.ESCAPE_GUARD and self._plus_count < ESCAPE_PLUSES:
             self._break_guard()
 
     def _guard_expired(self) -> None:

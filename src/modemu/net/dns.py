@@ -98,10 +98,14 @@ def _resolver(servers: Sequence[str], port: int, timeout: float) -> dns.asyncres
     return resolver
 
 
+_ANSWER = 4
+"""Index of the answer in a dnspython ``NoNameservers`` error entry."""
+
+
 def _failure_code(exc: dns.resolver.NoNameservers) -> NetFailure:
     """Not resolved if some server answered (SERVFAIL, REFUSED…), else no answer."""
     errors = exc.kwargs.get("errors") or []
-    answered = any(len(entry) >= 5 and entry[4] is not None for entry in errors)
+    answered = any(len(entry) > _ANSWER and entry[_ANSWER] is not None for entry in errors)
     return NOT_RESOLVED if answered else NO_ANSWER
 
 

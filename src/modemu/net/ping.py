@@ -80,10 +80,15 @@ def open_icmp_socket() -> ICMPv4Socket:
     )
 
 
+_INT_SIZE = 4
+_IPV4_HEADER_MIN = 20
+_ICMP_HEADER = 8
+
+
 def _ttl_from_ancillary(ancdata: list[tuple[int, int, bytes]]) -> int | None:
     for level, kind, data in ancdata:
-        if level == socket.IPPROTO_IP and kind == socket.IP_TTL and len(data) >= 4:
-            return int(struct.unpack("i", data[:4])[0])
+        if level == socket.IPPROTO_IP and kind == socket.IP_TTL and len(data) >= _INT_SIZE:
+            return int(struct.unpack("i", data[:_INT_SIZE])[0])
     return None
 
 
@@ -96,12 +101,12 @@ def parse_reply(
     """
     ttl = _ttl_from_ancillary(ancdata)
     if privileged:
-        if len(packet) < 20:
+        if len(packet) < _IPV4_HEADER_MIN:
             return None
         header_len = (packet[0] & 0x0F) * 4
         ttl = packet[8]
         packet = packet[header_len:]
-    if len(packet) < 8:
+    if len(packet) < _ICMP_HEADER:
         return None
     icmp_type = packet[0]
     ident, sequence = struct.unpack("!HH", packet[4:8])

@@ -22,6 +22,8 @@ from modemu.net.dns import ipv4_literal
 
 __all__ = ["Policy", "PolicyRule"]
 
+MAX_PORT = 65535
+
 
 @dataclass(frozen=True)
 class PolicyRule:
@@ -70,8 +72,8 @@ def _ports(text: str, ports: str) -> tuple[int, int]:
         high = int(high_text) if high_text else low
     except ValueError:
         raise ValueError(f"{text!r}: ports must be N or N-M") from None
-    if not 0 <= low <= high <= 65535:
-        raise ValueError(f"{text!r}: ports must lie in 0-65535, low first")
+    if not 0 <= low <= high <= MAX_PORT:
+        raise ValueError(f"{text!r}: ports must lie in 0-{MAX_PORT}, low first")
     return low, high
 
 

@@ -148,7 +148,7 @@ class _Walker:
         text = sent.decode("latin-1").replace("\n", "\r")
         for raw in text.split("\r"):
             line = raw.strip()
-            if len(line) < 2 or line[:2].upper() != "AT":
+            if line[:2].upper() != "AT":
                 continue
             try:
                 calls = parse_command_line(line[2:])

@@ -73,12 +73,16 @@ class Palette:
         return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
 
 
+MAX_SHOWN = 70
+"""Longest command shown in a title line; longer ones end in ``...``."""
+
+
 def render(outcome: Outcome, palette: Palette, labels: tuple[str, str], timeout: float) -> str:
     """The report of a differing exchange: a title line, then a unified diff."""
     exchange = outcome.exchange
     sent = show(exchange.sent)
-    if len(sent) > 70:
-        sent = sent[:67] + "..."
+    if len(sent) > MAX_SHOWN:
+        sent = sent[: MAX_SHOWN - 3] + "..."
     where = "preamble" if exchange.number == 0 else f"exchange {exchange.number}"
     lines = [palette.paint("1", f"{where} (line {exchange.line}): {sent}")]
     diff = difflib.unified_diff(

@@ -10,7 +10,7 @@ from modemu.at.syntax import CommandCall, Form
 from modemu.at.urc import SimStatus
 from modemu.modem.changes import REGISTRATION_COMMANDS, registration_status
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
-from modemu.modem.state import SimState
+from modemu.modem.state import RSSI_UNKNOWN, SimState
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
@@ -160,7 +160,7 @@ def network_info(m: ModemView, call: CommandCall) -> Outcome:
 )
 def extended_signal(m: ModemView, call: CommandCall) -> Outcome:
     rssi = m.state.radio.rssi
-    if not m.state.radio.registered or rssi == 99:
+    if not m.state.radio.registered or rssi == RSSI_UNKNOWN:
         m.info('+QCSQ: "NOSERVICE"')
         return None
     rssi_dbm = -113 + 2 * rssi

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from modemu.at.codes import QI_ERROR_TEXT, QiError
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
-from modemu.modem.state import MAX_CONTEXTS_ACTIVE
+from modemu.modem.state import MAX_CONTEXTS_ACTIVE, PdpType
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 COMMANDS = Registry()
 """This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
+QICSGP_MIN_SET = 3
+"""``AT+QICSGP=<cid>,<type>,<apn>``: the shortest write."""
 IPV6_ADDRESS = "0:0:0:0:0:0:0:1"
 """Emulator choice: the host's IPv6 is not modelled; v6 contexts report loopback."""
 
@@ -38,7 +40,7 @@ def configure_context(m: ModemView, call: CommandCall) -> Outcome:
                 f'"{ctx.password}",{ctx.auth}'
             )
         return None
-    if len(p) < 3:
+    if len(p) < QICSGP_MIN_SET:
         raise CommandError()
     context_type = p.integer(1, 1, 3)
     apn = p.string(2, 99)
@@ -60,9 +62,9 @@ def configure_context(m: ModemView, call: CommandCall) -> Outcome:
 
 def pdp_address_line(m: ModemView, cid: int) -> str:
     ctx = m.contexts[cid]
-    if ctx.context_type == 1:
+    if ctx.context_type == PdpType.IPV4:
         addresses = f'"{ctx.address}"'
-    elif ctx.context_type == 2:
+    elif ctx.context_type == PdpType.IPV6:
         addresses = f'"{IPV6_ADDRESS}"'
     else:
         addresses = f'"{ctx.address}","{IPV6_ADDRESS}"'

@@ -86,7 +86,7 @@ def dns_lookup(m: ModemView, call: CommandCall) -> Outcome:
     elif svc.dns_req is not None:
         m.urc(u.DnsResult(QiError.DNS_BUSY))
     else:
-        svc.dns_req = svc.new_req()
+        svc.dns_req = m.new_request_id()
         req, servers = svc.dns_req, dns_servers(m, ctx)
         m.delays.run_later("dnsgip", lambda: m.net.resolve(req, host, servers))
     return None
@@ -116,7 +116,7 @@ def ping(m: ModemView, call: CommandCall) -> Outcome:
     if ctx is None:
         m.urc(u.PingError(QiError.PDP_OPEN_FAILED))
         return None
-    svc.ping_req = svc.new_req()
+    svc.ping_req = m.new_request_id()
     svc.ping = PingRun()
     req, servers = svc.ping_req, dns_servers(m, ctx)
     m.delays.run_later("qping", lambda: m.net.ping(req, host, float(timeout), count, servers))
@@ -166,7 +166,7 @@ def _ntp(m: ModemView, call: CommandCall, name: str) -> Outcome:
     if ctx is None:
         m.urc(u.NtpResult(QiError.PDP_OPEN_FAILED, name=name))
         return None
-    svc.ntp_req = svc.new_req()
+    svc.ntp_req = m.new_request_id()
     svc.ntp_server = (server, port)
     svc.ntp_autoset = bool(autoset)
     svc.ntp_name = name

@@ -12,7 +12,7 @@ from modemu.at.finals import FinalKind
 from modemu.at.limits import MAX_READ, MAX_SEND
 from modemu.at.params import AccessMode
 from modemu.at.syntax import CommandCall, Form
-from modemu.modem.dataentry import DataEntry, EntryResult, valid_hex
+from modemu.modem.dataentry import DataEntry, Ending, EntryResult, valid_hex
 from modemu.modem.modes import PortMode, Trigger
 from modemu.modem.registry import (
     CommandError,
@@ -24,7 +24,7 @@ from modemu.modem.registry import (
     declare_setting,
 )
 from modemu.modem.socketstates import Event, Phase, SocketState
-from modemu.modem.state import SocketSlot
+from modemu.modem.state import SendMode, SocketSlot
 from modemu.net.base import Service
 
 if TYPE_CHECKING:
@@ -181,19 +181,25 @@ def _check_sendable(m: ModemView, slot: SocketSlot) -> None:
         raise CommandError(QiError.NOT_ALLOWED)
 
 
+QISEND_FIXED = 2
+"""``AT+QISEND=<id>,<len>`` (``<len>`` 0: the send query)."""
+QISEND_TO_ADDRESS = 4
+"""``AT+QISEND=<id>,<len>,"<ip>",<port>``: the UDP SERVICE form."""
+
+
 @COMMANDS.command(
     "+QISEND", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QISEND: (0-11),(0-1460)"
 )
 def send(m: ModemView, call: CommandCall) -> Outcome:
-    p = Params(call, 4)
+    p = Params(call, QISEND_TO_ADDRESS)
     slot = _slot_for(m, p)
-    if len(p) == 2 and p.integer(1, 0, MAX_SEND) == 0:
+    if len(p) == QISEND_FIXED and p.integer(1, 0, MAX_SEND) == 0:
         return _send_query(m, slot)
     _check_sendable(m, slot)
     service_form = slot.service is Service.UDP_SERVICE
-    if service_form != (len(p) == 4) or len(p) == 3:
+    if service_form != (len(p) == QISEND_TO_ADDRESS) or len(p) == QISEND_TO_ADDRESS - 1:
         raise CommandError()
-    length = p.integer(1, 1, MAX_SEND) if len(p) >= 2 else None
+    length = p.integer(1, 1, MAX_SEND) if len(p) >= QISEND_FIXED else None
     dest = None
     if service_form:
         dest = (_dotted(p.string(2, 15)), p.integer(3, 1, 65535))
@@ -261,11 +267,12 @@ def _answer_send(
     m: ModemView, conn_id: int, result: EntryResult, dest: tuple[str, int] | None
 ) -> None:
     slot = m.sockets.slots[conn_id]
-    if result.cancelled:
+    ending = result.ending
+    if ending is Ending.CANCELLED:
         m.settings.last_qi_error = QiError.SEND_CANCELLED
         m.result(Result.OK)
-    elif result.timed_out or result.too_long or result.bad_hex:
-        code = QiError.TIMEOUT if result.timed_out else QiError.INVALID_PARAMS
+    elif ending is not Ending.DATA:
+        code = QiError.TIMEOUT if ending is Ending.TIMED_OUT else QiError.INVALID_PARAMS
         m.report_error(Kind.TCPIP, CommandError(code))
     elif slot.phase is not Phase.CONNECTED:
         m.report_error(Kind.TCPIP, CommandError(QiError.SOCKET_CLOSED))
@@ -285,14 +292,14 @@ def _transmit(m: ModemView, slot: SocketSlot, payload: bytes, dest: tuple[str, i
         return
     if payload:
         rt.send(slot, payload, dest)
-    mode = cfg.tcp_sendmode if is_tcp and payload else 0
-    if mode == 0:
+    mode = SendMode(cfg.tcp_sendmode) if is_tcp and payload else SendMode.QUEUED
+    if mode is SendMode.QUEUED:
         m.final_text(FinalKind.SEND_OK.value)
         return
-    req = rt.request_id()
+    req = m.new_request_id()
     rt.ack_waits[req] = (slot.conn_id, mode)
     m.net.wait_acked(slot.conn_id, req)
-    if mode in (1, 2):
+    if mode.final_waits_for_ack:
         m.begin_pending(Kind.TCPIP)
     else:
         m.result(Result.OK)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, declare_setting
+from modemu.modem.state import TZ_QUARTERS
 
 if TYPE_CHECKING:
     from modemu.modem.view import ModemView
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 COMMANDS = Registry()
 """This module's commands; composed by :func:`modemu.modem.commands.build_registry`."""
 
+QLTS_LOCAL = 2
+"""``AT+QLTS=2``: local time (0 and 1 answer UTC)."""
 _CCLK = re.compile(r"^(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-])(\d\d)$")
 
 
@@ -34,7 +37,7 @@ def clock(m: ModemView, call: CommandCall) -> Outcome:
             raise CommandError()
         yy, mo, dd, hh, mi, ss, sign, zz = match.groups()
         quarters = int(zz) * (-1 if sign == "-" else 1)
-        if not -48 <= quarters <= 56:
+        if quarters not in TZ_QUARTERS:
             raise CommandError()
         try:
             local = datetime(
@@ -59,7 +62,7 @@ def network_time(m: ModemView, call: CommandCall) -> Outcome:
     """``+QLTS: "yyyy/MM/dd,hh:mm:ss±zz,<dst>"``: UTC for modes 0/1, local for mode 2."""
     mode = Params(call, 1).integer(0, 0, 2) if call.form is Form.SET else 0
     clock, wall = m.state.clock, m.wall_clock()
-    stamp = clock.local(wall) if mode == 2 else clock.utc(wall)
+    stamp = clock.local(wall) if mode == QLTS_LOCAL else clock.utc(wall)
     text = stamp.strftime("%Y/%m/%d,%H:%M:%S")
     m.info(f'+QLTS: "{text}{m.state.clock.suffix()},0"')
     return None
