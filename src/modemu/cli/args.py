@@ -216,12 +216,15 @@ def add_baud_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+BAUD_RANGE = (50, 4_000_000)
+
+
 def _baud(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a baud rate: {text!r}") from None
-    if not 50 <= value <= 4_000_000:
+    if not BAUD_RANGE[0] <= value <= BAUD_RANGE[1]:
         raise argparse.ArgumentTypeError(f"baud rate out of range (50-4000000): {value}")
     return value
 

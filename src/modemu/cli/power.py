@@ -63,11 +63,14 @@ def install_reboot_signal(modem: VirtualModem) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, modem.reboot)
 
 
+MAX_BOOT_DELAY = 3600
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 <= value <= 3600:
+    if not 0 <= value <= MAX_BOOT_DELAY:
         raise argparse.ArgumentTypeError(f"boot delay out of range 0-3600: {value}")
     return value

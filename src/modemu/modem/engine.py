@@ -90,6 +90,8 @@ from modemu.net.base import (
 
 CMEE_TEXT = 2
 """``AT+CMEE=2``: errors as text instead of numbers."""
+IFC_RTS_CTS = 2
+"""``AT+IFC`` value for hardware (RTS/CTS) flow control."""
 PENDING_INPUT_LIMIT = 65536
 """Host bytes held while the port is busy; beyond this the transport is asked to pause."""
 HELD_OUTPUT_LIMIT = 65536
@@ -320,7 +322,7 @@ class ModemEngine:
     def output_held(self) -> bool:
         """No host to send to, or ``AT+IFC=2,x`` and the host deasserted RTS."""
         host = self.lines.host
-        return not host.present or (self.state.uart.flow_control[0] == 2 and not host.rts)
+        return not host.present or (self.state.uart.flow_control[0] == IFC_RTS_CTS and not host.rts)
 
     def refresh_lines(self) -> None:
         """Recompute what follows from the lines (after ``+IFC``, a line or link change)."""
@@ -333,7 +335,7 @@ class ModemEngine:
         """The lines the module drives at ``now`` (CTS, DSR, RI, DCD) and STATUS/NETLIGHT."""
         powered = self.powered
         return ModuleLines(
-            cts=powered and (self.state.uart.flow_control[1] != 2 or self.wants_input),
+            cts=powered and (self.state.uart.flow_control[1] != IFC_RTS_CTS or self.wants_input),
             dsr=powered,
             ri=self.lines.ri_at(now),
             dcd=powered and (self.settings.dcd_mode == 0 or self.mode in _BRIDGED),
