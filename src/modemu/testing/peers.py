@@ -42,6 +42,8 @@ __all__ = [
 
 HOST = "127.0.0.1"
 NTP_EPOCH_OFFSET = 2208988800
+NTP_PACKET = 48
+"""An SNTP packet without extensions (RFC 4330)."""
 """Seconds from 1900-01-01 (NTP era 0) to 1970-01-01."""
 WAIT = 10.0
 
@@ -292,9 +294,9 @@ class NtpServer(Peer):
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
                 data, sock = self.request
-                if len(data) < 48:
+                if len(data) < NTP_PACKET:
                     return
-                peer.record(data[:48])
+                peer.record(data[:NTP_PACKET])
                 stamp = _ntp_stamp(peer.now())
                 # LI 0, version from the request, mode 4 (server); stratum 1; poll; precision
                 version = (data[0] >> 3) & 0x7
