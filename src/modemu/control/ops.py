@@ -123,6 +123,8 @@ def faults_in_force(target: FaultTarget) -> list[dict[str, Any]]:
         found.append({"fault": "send-fail", "count": left})
     if m.hung:
         found.append({"fault": "hang"})
+    if m.urc_race is not None:
+        found.append({"fault": "urc-race", "when": m.urc_race})
     return found
 
 
@@ -409,6 +411,13 @@ OPERATIONS.add(
             Param("flip", float, 0.0, low=0, high=1, help="probability a byte has a bit flipped"),
             _SEED,
         ),
+    ),
+    Operation(
+        "urc-race",
+        "the next URC waits for the host's next command line, then lands right after its "
+        "echo (before the response) or right after its final result",
+        lambda t, a: t.engine.race_next_urc(a["when"]),
+        (Param("when", str, "echo", choices=("echo", "final"), help="where it lands"),),
     ),
     Operation(
         "urc",

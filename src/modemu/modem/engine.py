@@ -178,6 +178,7 @@ class ModemEngine:
         self._executing = False
         self._terminator = TerminatorWait()
         self._hang: Timer | None = None
+        self._urc_race: str | None = None
         self.input_blocked = False
         """Set by a data mode whose peer is not keeping up; the host is paused meanwhile."""
         self.note: Callable[..., None] = lambda event, **fields: None
@@ -521,6 +522,16 @@ class ModemEngine:
         self.change_mode(Trigger.PENDING)
         self._hang = self.call_later(seconds, lambda: self._end_hang(keep_input))
 
+    def race_next_urc(self, when: str) -> None:
+        """The ``urc-race`` fault: hold the next URC until the host's next command line,
+        then deliver it right after that line's echo (``echo``) or right after its final
+        result (``final``) -- the worst moments a real module allows."""
+        self._urc_race = when
+
+    @property
+    def urc_race(self) -> str | None:
+        return self._urc_race
+
     @property
     def hung(self) -> bool:
         return self._hang is not None
@@ -537,6 +548,7 @@ class ModemEngine:
         output."""
         self.sockets.release_all()
         self.services.reset()
+        self._urc_race = None
         if self._hang is not None:
             self._hang.cancel()
             self._hang = None
@@ -611,6 +623,10 @@ class ModemEngine:
         self._last_line = body
         for observer in self.line_observers:
             observer(body)
+        if self._urc_race is not None and self._urcs:
+            race, self._urc_race = self._urc_race, None
+            if race == "echo":
+                self._flush_urcs()  # after the echo, before the response
         parsed = _parse_line(body)
         if parsed is None:
             if body[:2].upper() == "+Q":  # a malformed TCP/IP command: invalid parameters
@@ -694,6 +710,8 @@ class ModemEngine:
 
     def _flush_urcs(self) -> None:
         if self.mode is not PortMode.COMMAND or self._executing or not self._urcs:
+            return
+        if self._urc_race is not None:  # the urc-race fault holds it for the next line
             return
         if self._terminator.deferred:  # nothing between a command and its prompt
             return

@@ -54,6 +54,8 @@ FAULTS: list[tuple[str, dict[str, Any]]] = [
     ("urc", {"text": "+FAULTURC: 1"}),
     ("chunk", {"size": 4, "gap": 0.001}),
     ("link", {"latency": 0.05, "jitter": 0.02, "down": 64, "up": 64, "loss": 0.1}),
+    ("urc-race", {"when": "echo"}),
+    ("urc-race", {"when": "final"}),
     ("clear", {}),
 ]
 
@@ -100,7 +102,9 @@ class Driven(Bench):
         return out
 
     def idle(self) -> bool:
-        return self.engine.mode is PortMode.COMMAND and not self.engine.hung
+        """Command mode, answering, and no URC armed to race the next line's response."""
+        engine = self.engine
+        return engine.mode is PortMode.COMMAND and not engine.hung and engine.urc_race != "echo"
 
 
 def _check_answer(answer: bytes, line: str) -> None:

@@ -186,3 +186,23 @@ def test_faults_are_noted_for_the_trace() -> None:
     b = Bench()
     b.fault("signal", rssi=3)
     assert ("fault", {"fault": "signal", "rssi": 3, "ber": 99}) in b.notes
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("echo", b'AT+CSQ\r\r\n+QIURC: "recv",0\r\n\r\n+CSQ: 28,99\r\n' + OK),
+        ("final", b"AT+CSQ\r\r\n+CSQ: 28,99\r\n" + OK + b'\r\n+QIURC: "recv",0\r\n'),
+    ],
+)
+def test_urc_race_lands_at_the_worst_moment(when: str, expected: bytes) -> None:
+    b = Bench(echo=True)
+    assert b.cmd("AT+QIACT=1") == b"AT+QIACT=1\r" + OK
+    b.open_tcp(0)
+    b.fault("urc-race", when=when)
+    assert b.event(Received(0, b"data")) == b""  # held for the host's next line
+    assert b.target.engine.urc_race == when
+    assert b.cmd("AT+CSQ") == expected
+    assert b.target.engine.urc_race is None
+    assert b.event(Received(0, b"more")) == b""  # buffer mode: one recv URC until read
+    assert b.cmd("AT") == b"AT\r" + OK
