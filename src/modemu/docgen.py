@@ -51,7 +51,9 @@ Every command the virtual module answers, by area. *Forms* are those it accepts 
 form answers `ERROR`); *test form* is the answer to `AT+X=?` and *at power-on* the answer to
 `AT+X?` (for identity and status queries: to `AT+X`) of a freshly booted `{reference}`
 (`--profile {reference}`); *errors* is how a failure is reported; *notes* come from the
-handler's documentation. Where a variant answers differently, the difference follows the table.
+handler's documentation. Every shipped variant has every command; where a variant answers
+a test form differently, the difference follows the table, and the keys and context ids that
+differ are in the last table.
 How each command behaves beyond its forms: docs/sockets.md (TCP/IP), docs/choices.md,
 docs/at-qcfg.md, docs/status.md, docs/timing.md, docs/variants.md, docs/line-discipline.md.
 """
