@@ -29,3 +29,12 @@ def test_check_mode_reports_a_stale_page(tmp_path: Path) -> None:
     assert main(["--check", str(stale)]) == 1
     assert main(["--write", str(stale)]) == 0
     assert main(["--check", str(stale)]) == 0
+
+
+def test_user_docs_never_point_outside_the_project() -> None:
+    """A user's clone has only the project: README, DEVELOPERS.md and docs/ must not send
+    readers to ../shared (the developers' spec); docs/ carries the reference instead."""
+    root = PAGE.parents[1]
+    pages = [root / "README.md", root / "DEVELOPERS.md", *sorted((root / "docs").glob("*.md"))]
+    offenders = [p.name for p in pages if "../shared" in p.read_text(encoding="utf-8")]
+    assert offenders == []
