@@ -177,9 +177,8 @@ def _core_section() -> str:
         f"| `{event.__name__}` | `{_owner(handler)}` |" for event, handler in handlers.items()
     )
     table_rows = "\n".join(
-        f"| `{module.__name__.removeprefix('modemu.modem.commands.')}` | "
-        f"{', '.join(f'`{name}`' for name in table.names())} |"
-        for module, table in _tables()
+        f"| `{module.__name__.removeprefix('modemu.modem.commands.')}` | {_summary(module)} |"
+        for module, _ in _tables()
     )
     change_rows = "\n".join(
         f"| `{kind.__name__}` | {_summary(kind)} |" for kind in typing.get_args(changes.Change)
@@ -204,8 +203,8 @@ Net events and the method that handles each (the per-instance table in
 Command tables, composed by `modem/commands/__init__.py`'s `build_registry()`; handlers see
 the engine through `modem/view.py`'s `ModemView`:
 
-| module | commands |
-|--------|----------|
+| module | area (its commands: [commands.md](commands.md)) |
+|--------|------|
 {table_rows}
 
 Changes from outside (faults, the control socket) enter through one door,
@@ -218,7 +217,7 @@ queues the URCs the host's settings ask for:
 """
 
 
-def _summary(kind: type) -> str:
+def _summary(kind: type | types.ModuleType) -> str:
     """A docstring's first paragraph on one line, in Markdown quoting."""
     first = (kind.__doc__ or "").strip().split("\n\n")[0]
     return " ".join(line.strip() for line in first.splitlines()).replace("``", "`")
