@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
+from modemu.at.limits import MAX_SEND
 from modemu.at.params import AccessMode
 from modemu.modem.registry import range_text
 from modemu.modem.socketstates import Event, Phase, SocketState, advance, allowed
@@ -86,7 +87,7 @@ class QicfgIntKey:
 QICFG_INT_KEYS = {
     key.name.lower(): key
     for key in (
-        QicfgIntKey("transpktsize", "transpktsize", ((1, 1460),)),
+        QicfgIntKey("transpktsize", "transpktsize", ((1, MAX_SEND),)),
         QicfgIntKey("transwaittm", "transwaittm", ((0, 20),)),
         QicfgIntKey("dataformat", "dataformat", ((0, 1), (0, 1))),
         QicfgIntKey("viewmode", "viewmode", ((0, 1),)),
@@ -96,7 +97,7 @@ QICFG_INT_KEYS = {
         QicfgIntKey("recvind", "recvind", ((0, 1),)),
         QicfgIntKey("tcp/retranscfg", "retranscfg", ((3, 12), (5, 1000))),
         QicfgIntKey("tcp/accept", "tcp_accept", ((0, 1),)),
-        QicfgIntKey("send/buffersize", "send_buffersize", ((1460, 10240),)),
+        QicfgIntKey("send/buffersize", "send_buffersize", ((MAX_SEND, 10240),)),
         QicfgIntKey("formatcfg", "formatcfg", ((0, 1),)),
         QicfgIntKey("qisend/timeout", "qisend_timeout", ((0, 120),)),
         QicfgIntKey("close/mode", "close_mode", ((0, 1),)),

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from modemu.at.limits import MAX_SEND
 from modemu.at.syntax import CommandCall, Form
 from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry
 from modemu.modem.state import QICFG_INT_KEYS, QicfgIntKey, QiConfig
@@ -125,7 +126,7 @@ def _send_auto(m: ModemView, p: Params) -> None:
         return
     if cycle < SEND_AUTO_MIN_CYCLE or len(p) != SEND_AUTO_SET:
         raise CommandError()
-    cfg.send_auto[conn_id] = (cycle, p.string(3, 1460))
+    cfg.send_auto[conn_id] = (cycle, p.string(3, MAX_SEND))
     m.sockets.schedule_auto_send(conn_id)
 
 
@@ -139,7 +140,7 @@ def _recv_ignore(m: ModemView, p: Params) -> None:
         return
     if len(p) != RECV_IGNORE_SET:
         raise CommandError()
-    message = p.string(2, 1460)
+    message = p.string(2, MAX_SEND)
     if message:
         cfg.recv_ignore[conn_id] = message
     else:
