@@ -29,7 +29,7 @@ class UrcSyntaxError(ValueError):
     """A line names a known URC but its arguments do not have that URC's shape."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recv:
     """``+QIURC: "recv",<id>[,<len>[,"<ip>",<port>]]`` (spec §7, §11).
 
@@ -50,7 +50,7 @@ class Recv:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Closed:
     """``+QIURC: "closed",<id>``: the peer closed, or an asynchronous ``QICLOSE`` finished."""
 
@@ -60,7 +60,7 @@ class Closed:
         return f'{QIURC}: "closed",{self.conn_id}'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """``+QIURC: "incoming",<newid>,<serverID>,"<ip>",<port>``: a listener accepted a client."""
 
@@ -73,7 +73,7 @@ class Incoming:
         return f'{QIURC}: "incoming",{self.conn_id},{self.server_id},{quote(ip)},{port}'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IncomingFull:
     """``+QIURC: "incoming full"``: a client was refused because no socket id was free."""
 
@@ -81,7 +81,7 @@ class IncomingFull:
         return f'{QIURC}: "incoming full"'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PdpDeact:
     """``+QIURC: "pdpdeact",<cid>``: the network deactivated a context (spec A19)."""
 
@@ -91,7 +91,7 @@ class PdpDeact:
         return f'{QIURC}: "pdpdeact",{self.cid}'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DnsResult:
     """``+QIURC: "dnsgip",<err>[,<count>,<ttl>]``: the head of a ``QIDNSGIP`` answer (§10.4).
 
@@ -110,7 +110,7 @@ class DnsResult:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DnsAddress:
     """``+QIURC: "dnsgip","<ip>"``: one address of a ``QIDNSGIP`` answer."""
 
@@ -120,7 +120,7 @@ class DnsAddress:
         return f'{QIURC}: "dnsgip",{quote(self.address)}'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SendAcked:
     """``+QIURC: SEND OK`` or ``+QIURC: <id>,SEND OK``: all data acknowledged
     (``TCP/SendMode`` 3 and 4, spec A10)."""
@@ -133,7 +133,7 @@ class SendAcked:
         return f"{QIURC}: {self.conn_id},{SEND_OK_TEXT}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenResult:
     """``+QIOPEN: <id>,<err>``: the outcome of a buffer/push-mode ``AT+QIOPEN`` (§5.1)."""
 
@@ -144,7 +144,7 @@ class OpenResult:
         return f"+QIOPEN: {self.conn_id},{int(self.err)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PingError:
     """``+QPING: <err>``: 569 for one unanswered request, any other code ends the ping."""
 
@@ -154,7 +154,7 @@ class PingError:
         return f"+QPING: {int(self.err)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PingEcho:
     """``+QPING: <result>,"<ip>",<bytes>,<time>,<ttl>``: one echo reply (§10.1)."""
 
@@ -169,7 +169,7 @@ class PingEcho:
         return f"+QPING: {int(self.result)},{fields}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PingSummary:
     """``+QPING: <result>,<sent>,<rcvd>,<lost>[,<min>,<max>,<avg>]``: the ping's last line.
 
@@ -191,7 +191,7 @@ class PingSummary:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NtpResult:
     """``+QNTP: 0,"<time>"`` after a successful sync, ``+QNTP: <err>`` otherwise (§10.3).
 
@@ -211,7 +211,7 @@ class NtpResult:
         return f"{self.name}: {int(self.err)},{quote(self.time)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ready:
     """``RDY``: the module has booted and accepts AT commands."""
 
@@ -219,7 +219,7 @@ class Ready:
         return "RDY"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PoweredDown:
     """``POWERED DOWN``: ``AT+QPOWD`` completed; nothing more comes until power-on."""
 
@@ -227,7 +227,7 @@ class PoweredDown:
         return "POWERED DOWN"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Functionality:
     """``+CFUN: <fun>`` after boot."""
 
@@ -237,7 +237,7 @@ class Functionality:
         return f"+CFUN: {self.fun}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SimStatus:
     """``+CPIN: <code>`` (``READY``, ``NOT INSERTED``, ``SIM PIN``…), unquoted."""
 
@@ -247,7 +247,7 @@ class SimStatus:
         return f"+CPIN: {self.code}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UsimLoaded:
     """``+QUSIM: <n>``: the (U)SIM application is loaded (1 = USIM) after boot."""
 
@@ -257,7 +257,7 @@ class UsimLoaded:
         return f"+QUSIM: {self.value}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Indication:
     """``+QIND: <text>``, e.g. ``+QIND: PB DONE`` or ``+QIND: SMS DONE`` after boot."""
 
@@ -267,7 +267,7 @@ class Indication:
         return f"+QIND: {self.text}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Registration:
     """``+CREG``/``+CGREG``/``+CEREG: <stat>[,"<lac>","<ci>",<AcT>]`` (3GPP TS 27.007).
 
@@ -289,7 +289,7 @@ class Registration:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verbatim:
     """A URC line given as text: a module profile's boot lines (BG96's ``APP RDY``) or one
     injected from outside (``modemu fault urc``). The module prints it as it is;
