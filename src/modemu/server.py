@@ -252,9 +252,7 @@ class VirtualModem:
             )
             if hasattr(self._engine, "note"):
                 self._engine.note = self.trace_event  # dropped datagrams etc. → trace
-            self._host_line = HostLine(
-                self._link.write, loop.call_later, self._on_host_writable
-            )
+            self._host_line = HostLine(self._link.write, loop.call_later, self._on_host_writable)
             self._target = _fault_target(self._engine, self._faulty, self._host_line, self)
             if self._paced is not None:
                 _set_uart_rate(self._engine, self._paced.baud)
@@ -623,7 +621,7 @@ def _fault_target(
         return None
     paced = modem._paced
     set_baud = paced.set_baud if paced is not None else None
-    return FaultTarget(engine, net, line, modem.trace_event, set_baud=set_baud)
+    return FaultTarget(engine, net, line, modem.trace_event, set_baud=set_baud, clock=modem.now)
 
 
 def _uart_rate(engine: Engine) -> int | None:

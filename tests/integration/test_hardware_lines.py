@@ -421,3 +421,26 @@ def test_tcp_on_attach_reboot_gives_each_host_a_fresh_module() -> None:
                 await host.close()
 
     run(main())
+
+
+def test_pwrkey_reset_and_line_readings_through_the_control_interface() -> None:
+    def script(ser: Any, _port: int, vm: VirtualModem) -> None:
+        def control(op: str, **args: Any) -> Any:
+            async def call() -> Any:
+                return vm.control(op, args)
+
+            return asyncio.run_coroutine_threadsafe(call(), vm.loop).result(TIMEOUT)
+
+        assert control("status")["lines"]["status"] is True
+        assert control("pwrkey", ms=800) == {"result": "powered down"}
+        assert expect(ser, b"\r\nPOWERED DOWN\r\n") == b"\r\nPOWERED DOWN\r\n"
+        wait_for(lambda: not ser.dsr, "DSR off")
+        lines = control("status")["lines"]
+        assert (lines["status"], lines["netlight"]) == (False, "off")
+        assert control("pwrkey", ms=600) == {"result": "powering on"}
+        assert expect(ser, BOOT_END).startswith(b"\r\nRDY\r\n")
+        wait_for(lambda: ser.dsr, "DSR on")
+        assert control("reset", ms=300) == {"result": "resetting"}
+        assert expect(ser, BOOT_END).startswith(b"\r\nRDY\r\n")
+
+    with_rfc2217(script)

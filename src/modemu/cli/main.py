@@ -79,9 +79,13 @@ examples:
       a second module with its own identity and NV file
   modemu serve --tcp :5000 --state-dir none --dns 127.0.0.1 --dns-port 5353
       no NV on disk; resolve names with a local DNS server
+  modemu serve --rfc2217 127.0.0.1:0 --power-on attach
+      a serial port with DTR/RTS/CTS/RI/DCD (rfc2217://...); RDY once the host opens it
 
-Only one host at a time: on --tcp a second client is disconnected at once; a pty may be
-closed and reopened freely. The module keeps its state across host reconnects."""
+Only one host at a time: on --tcp/--rfc2217 a second client is disconnected at once; a pty
+may be closed and reopened freely. The module keeps its state across host reconnects, and
+what it says while no host is connected waits for the next one (docs/power-on.md).
+SIGHUP reboots the module."""
 
 MAIN_EPILOG = """\
 examples:

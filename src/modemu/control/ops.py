@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from modemu.at.limits import SOCKET_IDS
+from modemu.control.lineops import LINE_OPERATIONS, line_status
 from modemu.control.scenario import Scenario, ScenarioRunner, load_scenario
 from modemu.control.spec import Operation, OperationTable, Param
 from modemu.control.target import FaultTarget
@@ -106,6 +107,7 @@ def status(target: FaultTarget, args: dict[str, Any]) -> dict[str, Any]:
         "contexts": contexts,
         "sockets": sockets,
         "urcs_queued": m.queued_urcs,
+        "lines": line_status(target),
         "faults": faults_in_force(target),
         "scenarios": [runner.describe() for runner in target.scenarios],
     }
@@ -426,3 +428,4 @@ OPERATIONS.add(
         (Param("text", str, help="the URC line, without CR/LF"),),
     ),
 )
+OPERATIONS.add(*LINE_OPERATIONS)

@@ -28,5 +28,7 @@ class FaultTarget:
     note: Callable[..., None] = field(default=lambda event, **fields: None)
     set_baud: Callable[[int], None] | None = None
     """Re-pace the UART (None: the module was started without ``--baud``)."""
+    clock: Callable[[], float] | None = None
+    """The module's clock (the server's ``loop.time``); ``None``: the engine's last time."""
     scenarios: list[Any] = field(default_factory=list)
     """Scenario runners started on this module (their steps show in ``status``)."""

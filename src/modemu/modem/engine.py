@@ -39,7 +39,7 @@ from modemu.at.urc import AnyUrc, SimStatus, Verbatim
 from modemu.modem import changes
 from modemu.modem.commands import build_registry
 from modemu.modem.delays import Delays
-from modemu.modem.lines import LineState, ModuleLines, Netlight
+from modemu.modem.lines import LineState, ModuleLines, Netlight, ri_category
 from modemu.modem.modes import PortMode, Trigger, transition
 from modemu.modem.nvstore import MemoryNvStore, NvStore, restore_state, save_state
 from modemu.modem.profile import Profile
@@ -353,6 +353,21 @@ class ModemEngine:
         if any(ctx.active for ctx in self.contexts.values()):
             return Netlight.DATA
         return Netlight.IDLE
+
+    def clear_ri(self) -> None:
+        """``AT+QRIR``: RI inactive."""
+        self.lines.clear_ri()
+
+    def _ri_for(self, urc: str) -> None:
+        """RI for a URC being shown, per its ``AT+QCFG="urc/ri/*"`` setting. The host's
+        port is where URCs are presented, so ``risignaltype`` "respective" and "physical"
+        both drive this port's RI (docs/hardware-lines.md)."""
+        ext = self.state.ext
+        category = ri_category(urc)
+        setting = {"ring": ext.ri_ring, "smsincoming": ext.ri_smsincoming}.get(
+            category, ext.ri_other
+        )
+        self.lines.start_ri(setting, self.now)
 
     def boot_at(self, deadline: float) -> None:
         """Power on at ``deadline`` (PWRKEY, host attach, reset); replaces a pending boot."""
@@ -722,10 +737,10 @@ class ModemEngine:
                 header, sep, payload = item
                 lead = render.CRLF if verbose else b""
                 self._out += lead + header.encode("latin-1") + sep + payload + render.CRLF
-                self.lines.start_ri(header, self.now)
+                self._ri_for(header)
             else:
                 self._out += render.urc(item, verbose)
-                self.lines.start_ri(item.decode("latin-1"), self.now)
+                self._ri_for(item.decode("latin-1"))
         self.sockets.resume_where_possible()
 
     # -----------------------------------------------------------------------------------

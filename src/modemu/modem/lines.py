@@ -12,22 +12,20 @@ logical state too, so ``ser.ri`` is ``True`` during an RI pulse.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 __all__ = [
     "ATTACH_BOOT_DELAY",
     "PWRKEY_OFF_MS",
     "PWRKEY_ON_MS",
     "RESET_MIN_MS",
-    "RI_TYPES",
     "HostLines",
     "LineState",
     "ModuleLines",
     "Netlight",
     "RiSetting",
-    "default_ri_settings",
     "ri_category",
 ]
 
@@ -43,23 +41,13 @@ must come later than that (docs/power-on.md)."""
 RESET_MIN_MS = 150
 """RESET_N held low at least this long resets the module; shorter is ignored as a glitch."""
 
-RI_TYPES = ("off", "pulse", "always", "auto", "wave")
-"""``<typeri>`` of ``AT+QCFG="urc/ri/..."``."""
 
+class RiSetting(Protocol):
+    """One ``AT+QCFG="urc/ri/<class>"`` value (``modemu.modem.state.RiPulse``)."""
 
-@dataclass(frozen=True)
-class RiSetting:
-    """One ``AT+QCFG="urc/ri/<category>"`` value: RI behaviour when such a URC is shown."""
-
-    typeri: str = "pulse"
-    pulse_ms: int = 120
-    """``<pulseduration>``: 1-2000 ms, default 120 ms."""
-    pulse_count: int = 1
-
-
-def default_ri_settings() -> dict[str, RiSetting]:
-    """EC200/EC2x factory values: a 120 ms pulse for every URC category."""
-    return {"ring": RiSetting(), "smsincoming": RiSetting(), "other": RiSetting()}
+    typeri: str
+    pulse_duration: int
+    pulse_count: int
 
 
 def ri_category(urc: str) -> str:
@@ -127,38 +115,55 @@ class ModuleLines:
 
 @dataclass
 class LineState:
-    """What the engine keeps about the lines: host inputs, the RI output, RI settings.
+    """What the engine keeps about the lines: the host's inputs and the RI output.
 
-    RI is kept as the time it falls (``ri_until``), so reading it needs the time and no
-    timer is involved: whoever shows the lines asks :meth:`ri_at` and :meth:`next_change`.
+    RI is kept as a pulse train (start, width, count) or "held on", so reading it needs the
+    time and no timer: whoever shows the lines asks :meth:`ri_at` and :meth:`next_change`.
     """
 
     host: HostLines = field(default_factory=HostLines)
-    ri_until: float = 0.0
-    ri_settings: dict[str, RiSetting] = field(default_factory=default_ri_settings)
+    ri_start: float = 0.0
+    ri_width: float = 0.0
+    ri_count: int = 0
+    ri_held: bool = False
+    """``typeri "always"``: RI stays active until ``AT+QRIR``."""
     ri_pulses: int = 0
     """RI activations since start (a reading for tests and ``modemu status``)."""
 
-    def start_ri(self, urc: str, now: float) -> None:
-        """A URC is being shown: assert RI as its setting says. ``always`` keeps RI on
-        until ``AT+QRIR``; ``auto``/``wave`` concern incoming calls, which this module
-        never has, so they pulse like ``pulse``."""
-        setting = self.ri_settings.get(ri_category(urc), RiSetting())
+    def start_ri(self, setting: RiSetting, now: float) -> None:
+        """A URC is being shown: drive RI as its ``urc/ri/*`` setting says: ``pulse_count``
+        pulses of ``pulse_duration`` ms with equal gaps, or held on (``always``). ``auto``
+        and ``wave`` concern a ringing call, which this module never has: they pulse."""
         if setting.typeri == "off":
             return
         self.ri_pulses += 1
         if setting.typeri == "always":
-            self.ri_until = math.inf
-        else:
-            self.ri_until = max(self.ri_until, now + setting.pulse_ms / 1000.0)
+            self.ri_held = True
+            return
+        self.ri_start = now
+        self.ri_width = setting.pulse_duration / 1000.0
+        self.ri_count = max(1, setting.pulse_count)
+
+    def _train_end(self) -> float:
+        return self.ri_start + (2 * self.ri_count - 1) * self.ri_width
 
     def ri_at(self, now: float) -> bool:
-        return now < self.ri_until
+        if self.ri_held:
+            return True
+        if self.ri_count == 0 or not self.ri_start <= now < self._train_end():
+            return False
+        return int((now - self.ri_start) // self.ri_width) % 2 == 0
 
     def next_change(self, now: float) -> float | None:
-        """When RI falls by itself (the end of a pulse), if it will."""
-        return self.ri_until if now < self.ri_until < math.inf else None
+        """When RI next changes by itself (a pulse edge), if it will."""
+        if self.ri_held or self.ri_count == 0 or now >= self._train_end():
+            return None
+        if now < self.ri_start:
+            return self.ri_start
+        edges = int((now - self.ri_start) // self.ri_width) + 1
+        return self.ri_start + edges * self.ri_width
 
     def clear_ri(self) -> None:
         """``AT+QRIR`` or power-off: RI inactive."""
-        self.ri_until = 0.0
+        self.ri_held = False
+        self.ri_count = 0

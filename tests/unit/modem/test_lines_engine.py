@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from modemu.control.ops import run_operation
+from modemu.control.target import FaultTarget
+from modemu.errors import ControlError
 from modemu.modem.commands.power import press_pwrkey, press_reset
 from modemu.modem.engine import HELD_OUTPUT_LIMIT
-from modemu.modem.lines import LineState, Netlight, RiSetting, ri_category
+from modemu.modem.faults import inject_urc
+from modemu.modem.lines import Netlight, ri_category
 from modemu.modem.modes import PortMode
 from modemu.modem.profile import Profile
 from modemu.net.base import Closed, Received
@@ -163,20 +167,25 @@ def test_urcs_held_in_transparent_mode_pulse_ri_when_shown(h: Harness) -> None:
     assert h.engine.lines.ri_pulses == pulses + 1
 
 
-def test_ri_settings_off_and_always() -> None:
-    state = LineState()
-    state.ri_settings["other"] = RiSetting("off")
-    state.start_ri('+QIURC: "closed",0', 5.0)
-    assert not state.ri_at(5.0)
-    state.ri_settings["other"] = RiSetting("always")
-    state.start_ri('+QIURC: "closed",0', 5.0)
-    assert state.ri_at(1e9)
-    assert state.next_change(5.0) is None
-    state.clear_ri()
-    assert not state.ri_at(5.0)
-    state.ri_settings["other"] = RiSetting("pulse", 2000)
-    state.start_ri("+QIOPEN: 0,0", 5.0)
-    assert state.next_change(5.0) == pytest.approx(7.0)
+def test_ri_follows_the_qcfg_settings_off_always_and_pulse_trains(h: Harness) -> None:
+    lines = h.engine.lines
+    assert h.send(b'AT+QCFG="urc/ri/other","off"\r') == b"\r\nOK\r\n"
+    h.advance(1.0)
+    h.open_tcp(0)
+    assert not lines.ri_at(h.now)
+    assert h.send(b'AT+QCFG="urc/ri/other","pulse",500,2\r') == b"\r\nOK\r\n"
+    h.open_tcp(1)
+    start = h.now
+    levels = [lines.ri_at(start + t) for t in (0.0, 0.49, 0.51, 0.99, 1.01, 1.49, 1.51)]
+    assert levels == [True, True, False, False, True, True, False]
+    assert lines.next_change(start + 0.2) == pytest.approx(start + 0.5)
+    assert lines.next_change(start + 1.6) is None
+    h.send(b'AT+QCFG="urc/ri/smsincoming","always"\r')
+    inject_urc(h.engine, '+CMTI: "SM",1')
+    assert lines.ri_at(h.now + 100.0)
+    assert lines.next_change(h.now) is None
+    assert h.send(b"AT+QRIR\r").endswith(b"\r\nOK\r\n")
+    assert not lines.ri_at(h.now)
 
 
 @pytest.mark.parametrize(
@@ -248,3 +257,25 @@ def test_netlight_pattern_by_registration_and_data() -> None:
     assert Netlight.SEARCHING.level(0.1) and not Netlight.SEARCHING.level(0.3)
     assert Netlight.IDLE.level(1.7) and not Netlight.IDLE.level(1.9)
     assert not Netlight.OFF.level(0.0)
+
+
+# -- the control operations ------------------------------------------------------------------
+
+
+def test_pwrkey_and_reset_operations_and_line_readings_in_status() -> None:
+    h = Harness()
+    clock = [h.now]
+    target = FaultTarget(h.engine, clock=lambda: clock[0])
+    lines = run_operation(target, "status", {})["lines"]
+    assert lines["status"] and lines["dsr"] and lines["cts"] and not lines["dcd"]
+    assert lines["netlight"] == "data" and lines["dtr"] and lines["host_attached"]
+    assert run_operation(target, "pwrkey", {"ms": 800}) == {"result": "powered down"}
+    assert h.engine.data_to_send() == b"\r\nPOWERED DOWN\r\n"
+    lines = run_operation(target, "status", {})["lines"]
+    assert not lines["status"] and lines["netlight"] == "off" and not lines["dsr"]
+    assert run_operation(target, "reset", {})["result"] == "ignored (module is off)"
+    clock[0] = h.now = 10.0
+    assert run_operation(target, "pwrkey", {"ms": 600}) == {"result": "powering on"}
+    assert h.advance(0) == BOOT_READY
+    with pytest.raises(ControlError, match="ms"):
+        run_operation(target, "pwrkey", {})

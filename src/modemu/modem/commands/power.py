@@ -73,6 +73,14 @@ def power_down(m: ModemView, call: CommandCall) -> Outcome:
 declare_setting(COMMANDS, "+QSCLK", "qsclk", 0, 1)
 
 
+@COMMANDS.command("+QRIR", kind=Kind.GPP, forms=(Form.EXEC, Form.TEST))
+def restore_ri(m: ModemView, call: CommandCall) -> Outcome:
+    """``AT+QRIR``: RI back to inactive (it stays active after a URC whose
+    ``AT+QCFG="urc/ri/*"`` type is ``"always"``)."""
+    m.clear_ri()
+    return None
+
+
 # -- the power lines (docs/hardware-lines.md) ----------------------------------------------
 
 
@@ -88,7 +96,7 @@ def press_pwrkey(m: ModemEngine, ms: int, now: float) -> str:
         return "powering on"
     if ms < PWRKEY_OFF_MS:
         return "ignored (too short to power off)"
-    m.write(render.urc("POWERED DOWN", m.settings.verbose))  # shown even mid-data
+    m.write(render.urc(PoweredDown().render(), m.settings.verbose))  # shown even mid-data
     m.power_off()
     m.cancel_boot()
     return "powered down"
