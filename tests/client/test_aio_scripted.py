@@ -131,7 +131,7 @@ def test_send_with_echo_on_and_urc_before_prompt() -> None:
     """Factory defaults (ATE1, QISDE=1) and a URC that sneaks in before the prompt."""
     port = ScriptedPort(
         {
-            b"AT+QISEND=0,5\r": b'AT+QISEND=0,5\r\r\n+QIURC: "recv",3\r\n\r\n>',
+            b"AT+QISEND=0,5\r\n": b'AT+QISEND=0,5\r\r\n+QIURC: "recv",3\r\n\r\n>',
             b"a\r\nOK": b"a\r\nOK\r\nSEND OK\r\n",
         }
     )
@@ -149,7 +149,7 @@ def test_send_with_echo_on_and_urc_before_prompt() -> None:
 
 
 def test_send_fail_is_its_own_error() -> None:
-    port = ScriptedPort({b"AT+QISEND=0,1\r": b"\r\n>", b"x": b"\r\nSEND FAIL\r\n"})
+    port = ScriptedPort({b"AT+QISEND=0,1\r\n": b"\r\n>", b"x": b"\r\nSEND FAIL\r\n"})
 
     async def main() -> None:
         modem = await make(port)

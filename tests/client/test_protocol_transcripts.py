@@ -143,7 +143,7 @@ TRANSCRIPTS: dict[str, list[Step]] = {
             b'AT+QISEND=0,4\r\r\n+QIURC: "closed",3\r\n\r\n>',
             [urc('+QIURC: "closed",3', "+QIURC", q("closed"), a("3")), Prompt()],
             "AT+QISEND=0,4",
-            sent=b"AT+QISEND=0,4\r",
+            sent=b"AT+QISEND=0,4\r\n",
         ),
         Step(
             b"test\r\nSEND OK\r\n",

@@ -165,7 +165,7 @@ class ClientProtocol:
             raise LocalProtocolError(f"not a single AT command line: {line!r}")
         call = _parse_call(line)
         self._pending = _Pending(line, call, wants_prompt=_wants_prompt(call))
-        return line.encode("latin-1") + b"\r"
+        return line.encode("latin-1") + _terminator(call)
 
     def send_data(self, payload: bytes, *, terminate: bool = False) -> bytes:
         """Bytes for the payload after a :class:`Prompt`; ``terminate`` appends Ctrl-Z
@@ -492,6 +492,32 @@ def _wants_prompt(call: CommandCall | None) -> bool:
     if call is None or call.name != "+QISEND" or call.form is not Form.SET:
         return False
     return not (len(call.args) == _QISEND_QUERY and call.args[1].text.strip() == "0")
+
+
+def _terminator(call: CommandCall | None) -> bytes:
+    """CR LF for a line that opens a data phase, else CR.
+
+    A module answers ``>`` or ``CONNECT`` only once the line's terminator is complete (an LF
+    after the CR, or a few ms without one: docs/line-discipline.md L12), so a CR alone would
+    cost that wait on every send. Other lines end with S3 alone, as V.250 has it.
+    """
+    return b"\r\n" if _wants_prompt(call) or _opens_transparent(call) else b"\r"
+
+
+def _opens_transparent(call: CommandCall | None) -> bool:
+    """``ATO``, ``AT+QISWTMD=<id>,2`` and ``AT+QIOPEN=…,2`` may answer ``CONNECT``."""
+    if call is None:
+        return False
+    if call.name == "O":
+        return True
+    args = [a.text.strip() for a in call.args]
+    if call.name == "+QISWTMD" and call.form is Form.SET:
+        return args[1:2] == [str(int(AccessMode.TRANSPARENT))]
+    if call.name == "+QIOPEN" and call.form is Form.SET:
+        return args[_QIOPEN_ACCESS_MODE : _QIOPEN_ACCESS_MODE + 1] == [
+            str(int(AccessMode.TRANSPARENT))
+        ]
+    return False
 
 
 def _qird_payload(args: tuple[Arg, ...]) -> _PayloadWait | None:
