@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.kit import (
@@ -42,6 +43,7 @@ from bench.kit import (
     percentile,
     rss_kib,
     stop_process,
+    workdir,
     write_results,
 )
 from modemu.transport.pty import make_raw
@@ -106,14 +108,16 @@ def poll_fleet(fds: list[int], seconds: float) -> Polled:
 
 
 @contextlib.contextmanager
-def _server(kind: str, count: int, kmem: KernelMemory) -> Iterator[tuple[int, dict[str, Any]]]:
+def _server(
+    kind: str, count: int, kmem: KernelMemory, where: Path
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """Start the fleet server of ``kind`` in the cgroup; yields (pid, info)."""
     if kind == "c":
         if not C_RESPONDER.exists():
             raise BenchError("bench/build/c_responder missing: run sh bench/setup.sh")
         argv = [str(C_RESPONDER), "-n", str(count)]
     else:
-        argv = [sys.executable, "-m", "bench.scale_server", str(count)]
+        argv = [sys.executable, "-m", "bench.scale_server", str(count), str(where)]
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.PIPE,
@@ -143,24 +147,43 @@ def _open_hosts(paths: list[str], kind: str) -> list[int]:
     for path in paths:
         fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
         make_raw(fd)
+        os.set_blocking(fd, False)
         fds.append(fd)
     if kind == "modemu":
-        for fd in fds:
-            os.write(fd, b"ATE0\r")
-        time.sleep(0.5)  # boot URCs and the ATE0 answers, then drained below
+        _quiet(fds)
     for fd in fds:
-        os.set_blocking(fd, False)
         with contextlib.suppress(BlockingIOError):
             while os.read(fd, 4096):
                 pass
     return fds
 
 
+def _quiet(fds: list[int], timeout: float = 60.0) -> None:
+    """``ATE0`` on every module and wait for each ``OK`` (boot URCs before it are
+    discarded), so polling sees exactly ``\r\nOK\r\n``."""
+    bufs = {fd: b"" for fd in fds}
+    for fd in fds:
+        os.write(fd, b"ATE0\r")
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        for fd in fds:
+            sel.register(fd, selectors.EVENT_READ)
+        while bufs:
+            if time.monotonic() > deadline:
+                raise BenchError(f"{len(bufs)} modules did not answer ATE0")
+            for key, _ in sel.select(1.0):
+                fd = key.fd
+                bufs[fd] += os.read(fd, 4096)
+                if bufs[fd].endswith(b"ATE0\r\r\nOK\r\n"):
+                    del bufs[fd]
+                    sel.unregister(fd)
+
+
 def one(kind: str, count: int, seconds: float) -> dict[str, Any]:
     kmem = KernelMemory(f"{kind}{count}")
     fds: list[int] = []
     try:
-        with _server(kind, count, kmem) as (pid, info):
+        with workdir() as where, _server(kind, count, kmem, where) as (pid, info):
             try:
                 fds = _open_hosts(info["paths"], kind)
                 poll_fleet(fds, 1.0)  # warm-up

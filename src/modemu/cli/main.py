@@ -40,6 +40,7 @@ from modemu.cli.common import (
     install_signal_handlers,
     transport_from_args,
 )
+from modemu.cli.fleet import add_fleet_command
 from modemu.cli.power import add_power_args, install_reboot_signal, power_options_from_args
 from modemu.cli.profiles import add_profiles_command
 from modemu.errors import ModemuError
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(commands)
     add_profiles_command(commands)
+    add_fleet_command(commands)
     view_cli.add_parser(commands)
     control_cli.add_commands(commands)
     peer_cli.add_parser(commands)
