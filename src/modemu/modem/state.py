@@ -18,7 +18,6 @@ updates this state and queues the URCs the host's settings ask for.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -425,7 +424,9 @@ class SocketSlot:
     server_id: int = 0
     access_mode: AccessMode = AccessMode.BUFFER
     rx: bytearray = field(default_factory=bytearray)
-    datagrams: deque[tuple[bytes, Address]] = field(default_factory=deque)
+    datagrams: list[tuple[bytes, Address]] = field(default_factory=list)
+    """UDP datagrams not yet read, oldest first (a list: an empty deque costs 760 bytes,
+    times 12 slots, times every module of a fleet; queues here stay short)."""
     rx_total: int = 0
     rx_read: int = 0
     tx_total: int = 0

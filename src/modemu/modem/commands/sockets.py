@@ -355,7 +355,7 @@ def _read_datagram(m: ModemView, slot: SocketSlot, length: int) -> None:
     if m.settings.qicfg.udp_readmode:
         data, sender = _read_udp_stream(slot, length)
     else:
-        data, sender = slot.datagrams.popleft()
+        data, sender = slot.datagrams.pop(0)
         slot.rx_read += len(data)
         data = data[:length]  # the rest of an over-long datagram is discarded, as recvfrom
     header = f"+QIRD: {len(data)}"
@@ -369,11 +369,11 @@ def _read_udp_stream(slot: SocketSlot, length: int) -> tuple[bytes, tuple[str, i
     out = bytearray()
     sender = slot.datagrams[0][1]
     while slot.datagrams and len(out) < length:
-        data, origin = slot.datagrams.popleft()
+        data, origin = slot.datagrams.pop(0)
         take = length - len(out)
         out += data[:take]
         if len(data) > take:
-            slot.datagrams.appendleft((data[take:], origin))
+            slot.datagrams.insert(0, (data[take:], origin))
     slot.rx_read += len(out)
     return bytes(out), sender
 
@@ -419,7 +419,7 @@ def switch_mode(m: ModemView, call: CommandCall) -> Outcome:
 def _flush_as_push(m: ModemView, slot: SocketSlot) -> None:
     rt = m.sockets
     while slot.datagrams:
-        data, sender = slot.datagrams.popleft()
+        data, sender = slot.datagrams.pop(0)
         slot.rx_read += len(data)
         rt.push(slot, data, sender)
         slot.rx_total -= len(data)
