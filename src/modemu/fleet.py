@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MANIFEST_SCHEMA",
     "MANIFEST_VERSION",
+    "MAX_PORT",
     "Fleet",
     "FleetLayout",
     "ModuleEntry",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 MANIFEST_VERSION = 1
+MAX_PORT = 65535
 
 MANIFEST_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -86,8 +88,7 @@ def luhn_digit(body: str) -> str:
     for position, char in enumerate(reversed(body)):
         digit = int(char)
         if position % 2 == 0:  # every second digit from the right of the body is doubled
-            digit *= 2
-            digit -= 9 if digit > 9 else 0
+            digit = sum(divmod(digit * 2, 10))  # 14 -> 1 + 4
         total += digit
     return str((10 - total % 10) % 10)
 
@@ -134,8 +135,9 @@ class FleetLayout:
             raise ValueError("a fleet has at least one module")
         if (self.pty_dir is None) == (self.tcp_base is None):
             raise ValueError("give exactly one of a pty directory or a TCP base port")
-        if self.tcp_base is not None and self.tcp_base and self.tcp_base + self.count > 65536:
-            raise ValueError(f"ports {self.tcp_base}+{self.count} pass 65535")
+        last = (self.tcp_base or 0) + self.count - 1
+        if self.tcp_base and last > MAX_PORT:
+            raise ValueError(f"ports {self.tcp_base}+{self.count} pass {MAX_PORT}")
 
     def module_id(self, index: int) -> str:
         return f"modem-{index:04d}"

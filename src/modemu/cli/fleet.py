@@ -16,6 +16,7 @@ from modemu.cli.args import (
     setup_logging,
 )
 from modemu.cli.common import EXIT_OK, fail, install_signal_handlers
+from modemu.fleet import MAX_PORT
 
 if TYPE_CHECKING:
     from modemu.fleet import Fleet, FleetLayout
@@ -128,7 +129,7 @@ def _port(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a port: {text!r}") from None
-    if not 0 <= value <= 65535:
+    if not 0 <= value <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"port out of range: {value}")
     return value
 
