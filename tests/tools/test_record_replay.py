@@ -137,3 +137,31 @@ def test_replay_against_shipped_bg96_shows_exactly_the_identity(
         "+BG96\\r\\n",
         "+Revision: BG96MAR02A07M1G\\r\\n",
     ]
+
+
+def test_record_redact_masks_the_transcript_not_the_link(tmp_path: Path) -> None:
+    transcript = tmp_path / "redacted.jsonl"
+    with ModemuProcess(tmp_path / "module", tcp=True) as module:
+        recorder = modemu(
+            "record",
+            *("--module", module.url, "--tcp", "127.0.0.1:0", "-o", str(transcript)),
+            "--redact",
+        )
+        try:
+            host = ScriptedHost(first_line(recorder))
+            host.run(
+                [
+                    (b'AT+QICSGP=1,1,"internet","alice","s3cr3t",1\r', b"OK\r\n"),
+                    (b"AT+QICSGP=1\r", b"OK\r\n"),
+                ]
+            )
+        finally:
+            rc, err = stop(recorder)
+    assert rc == 0, err
+    assert b'"alice","s3cr3t"' in host.received  # the host saw the module's real answer
+    records = list(iter_records(transcript))
+    assert isinstance(records[0], Header) and records[0].redacted
+    text = transcript.read_bytes()
+    assert b"alice" not in text and b"s3cr3t" not in text
+    tx = b"".join(r.data for r in records if isinstance(r, Chunk) and r.dir == "tx")
+    assert b'+QICSGP: 1,"internet","***","***",1' in tx
