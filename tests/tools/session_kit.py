@@ -125,11 +125,11 @@ def write_variant(tmp_path: Path) -> Path:
 
 
 def write_transcript(path: Path, chunks: list[tuple[str, bytes]]) -> Path:
-    """A transcript with these chunks, one second apart."""
+    """A transcript with these chunks, 10 ms apart (less than a guard time)."""
     from modemu.trace import Tracer  # noqa: PLC0415 - keeps the kit's imports light
 
     ticks = iter(range(10**6))
-    tracer = Tracer.open(path, clock=lambda: 1_700_000_000.0 + next(ticks), source="test")
+    tracer = Tracer.open(path, clock=lambda: 1_700_000_000.0 + next(ticks) / 100, source="test")
     for direction, data in chunks:
         tracer.chunk(direction, data)  # type: ignore[arg-type]
     tracer.close()

@@ -24,6 +24,9 @@ HERE = Path(__file__).resolve().parent
 TIMEOUT = 10.0
 TCP_PORT = 47311
 UDP_PORT = 47312
+TRANSPARENT_PORT = 47313
+GUARD = 1.2
+"""Seconds of silence a host keeps around ``+++`` (the module's guard time is 1 s)."""
 
 Step = tuple[bytes, bytes | tuple[bytes, ...]]
 """Bytes to send, and what to wait for (every marker of a tuple, in any order)."""
@@ -99,12 +102,30 @@ UDP_SERVICE: list[Step] = [
     (b"AT+QIDEACT=1\r", b"OK\r\n"),
 ]
 
+TRANSPARENT: list[Step] = [
+    (b"AT+QIACT=1\r", b"OK\r\n"),
+    (
+        f'AT+QIOPEN=1,11,"TCP LISTENER","127.0.0.1",0,{TRANSPARENT_PORT},0\r'.encode(),
+        b"+QIOPEN: 11,0\r\n",
+    ),
+    (f'AT+QIOPEN=1,0,"TCP","127.0.0.1",{TRANSPARENT_PORT},0,2\r'.encode(), b"CONNECT\r\n"),
+    (b"hello", ()),  # payload to the peer: the module says nothing
+    (b"+++", (b"OK\r\n", b'+QIURC: "recv",10\r\n')),
+    (b"AT+QIRD=10,1500\r", b"OK\r\n"),
+    (b"AT+QISTATE=1,0\r", b"OK\r\n"),
+    (b"AT+QICLOSE=0\r", b"OK\r\n"),
+    (b"AT+QICLOSE=10\r", b"OK\r\n"),
+    (b"AT+QICLOSE=11\r", b"OK\r\n"),
+    (b"AT+QIDEACT=1\r", b"OK\r\n"),
+]
+
 SESSIONS: dict[str, tuple[list[Step], list[str]]] = {
     "identity": (IDENTITY, []),
     "identity-bg96": (IDENTITY, ["--profile", "bg96"]),
     "errors": (ERRORS, []),
     "tcp-loopback": (TCP_LOOPBACK, []),
     "udp-service": (UDP_SERVICE, []),
+    "transparent": (TRANSPARENT, []),
 }
 
 
@@ -112,7 +133,11 @@ def _talk(url: str, steps: list[Step]) -> None:
     with serial.serial_for_url(url, timeout=0.1) as port:
         for data, wanted in steps:
             markers = wanted if isinstance(wanted, tuple) else (wanted,)
+            if data == b"+++":
+                time.sleep(GUARD)  # silence before the escape, as a driver keeps it
             port.write(data)
+            if not markers:
+                continue
             got = b""
             deadline = time.monotonic() + TIMEOUT
             while not all(m in got for m in markers) or not got.endswith((b"\n", b">")):

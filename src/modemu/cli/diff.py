@@ -57,6 +57,7 @@ def run_diff(args: argparse.Namespace) -> int:
             timeout=math.inf,  # a recorded module never keeps us waiting
             report=reporter.report,
             compare_preamble=True,
+            sleep=lambda _seconds: None,  # a recorded module has no guard time to wait out
         )
         summary.trailing = summary.unconsumed + target.drain()
     except (ModemuError, OSError) as exc:

@@ -1,9 +1,10 @@
 """A transcript as exchanges, and how to tell when a module has answered one.
 
 An **exchange** is what the host sent in one go and everything the module sent before the
-host sent again: consecutive host chunks are one exchange; the first module byte after
-them starts the expected answer, and the next host chunk after that starts the next
-exchange. Module output before the first host byte (boot URCs) is the preamble, exchange 0.
+host sent again: consecutive host chunks are one exchange (unless the host kept silent a
+guard time, 1 s, between them); the first module byte after them starts the expected
+answer, and the next host chunk after that starts the next exchange. Module output
+before the first host byte (boot URCs) is the preamble, exchange 0.
 
 Replaying, we must wait "as the host did": the host sent its next bytes only after the
 module had said what the transcript shows. :class:`Shape` captures that answer's outline
@@ -23,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from modemu.at.finals import final_kind
+from modemu.at.limits import GUARD_TIME
 from modemu.trace.format import Chunk, End, Header, Record, iter_records
 
 __all__ = [
@@ -48,6 +50,10 @@ class Exchange:
     expected: bytes = b""
     records: list[Record] = field(default_factory=list)
     """The transcript records of this exchange, in order (for ``replay --update``)."""
+    gap: float = 0.0
+    """Seconds between the last bytes on the link before this exchange and its first host
+    chunk: how long the link was silent before the host sent (what an escape sequence's
+    guard time needs)."""
 
 
 def open_transcript(
@@ -65,14 +71,21 @@ def iter_exchanges(records: Iterable[Record]) -> Iterator[Exchange]:
     current = Exchange(0, 0)
     sent: list[bytes] = []
     expected: list[bytes] = []
+    last_t: float | None = None
     for record in records:
         if isinstance(record, Header | End):
+            last_t = record.t if isinstance(record, Header) else last_t
             continue
-        if isinstance(record, Chunk) and record.dir == "rx" and (expected or current.number == 0):
+        if isinstance(record, Chunk) and record.dir == "rx" and _starts_exchange(
+            current, bool(sent), bool(expected), record.t - last_t if last_t is not None else 0.0
+        ):
             if current.number > 0 or current.records:
                 yield _finish(current, sent, expected)
-            current = Exchange(current.number + 1, record.line)
+            gap = record.t - last_t if last_t is not None else 0.0
+            current = Exchange(current.number + 1, record.line, gap=gap)
             sent, expected = [], []
+        if isinstance(record, Chunk):
+            last_t = record.t  # silence is measured on the link; events do not break it
         if not current.records and current.number == 0:
             current.line = record.line
         current.records.append(record)
@@ -80,6 +93,13 @@ def iter_exchanges(records: Iterable[Record]) -> Iterator[Exchange]:
             (sent if record.dir == "rx" else expected).append(record.data)
     if current.number > 0 or current.records:
         yield _finish(current, sent, expected)
+
+
+def _starts_exchange(current: Exchange, sent: bool, answered: bool, silence: float) -> bool:
+    """Whether a host chunk begins a new exchange: the module answered since the host last
+    wrote, or the host kept silent for a guard time (its silence is part of what it said:
+    ``+++`` escapes only after one), or nothing was sent yet."""
+    return answered or current.number == 0 or (sent and silence >= GUARD_TIME)
 
 
 def _finish(exchange: Exchange, sent: list[bytes], expected: list[bytes]) -> Exchange:

@@ -23,6 +23,7 @@ from typing import Protocol
 
 import serial
 
+from modemu.at.limits import GUARD_TIME
 from modemu.tools.exchanges import Exchange, Shape, iter_exchanges, open_transcript
 from modemu.tools.verdict import Outcome, Palette, judge, render
 from modemu.trace.format import Chunk, Record
@@ -37,6 +38,9 @@ __all__ = [
     "play",
     "replay_file",
 ]
+
+MAX_GUARD_WAIT = 2 * GUARD_TIME
+"""The longest recorded silence replayed before an escape sequence."""
 
 MAX_SILENT_EXCHANGES = 3
 """Consecutive exchanges without a single byte back after which the module is declared
@@ -145,8 +149,14 @@ def play(
     report: Callable[[Outcome], None],
     compare_preamble: bool = False,
     clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Summary:
-    """Replay ``exchanges`` on ``target``; ``report`` sees every outcome, in order."""
+    """Replay ``exchanges`` on ``target``; ``report`` sees every outcome, in order.
+
+    Exchanges are sent as soon as the previous answer is complete, except an escape
+    sequence (an exchange of only ``+`` bytes, ``+++`` leaving transparent mode): its
+    recorded silence before it is kept (up to :data:`MAX_GUARD_WAIT`), since the module
+    recognises it only after the guard time."""
     summary = Summary()
     pending = bytearray()
     silent = 0
@@ -154,6 +164,8 @@ def play(
         if exchange.number == 0 and not compare_preamble:
             report(judge(exchange, exchange.expected))  # kept as recorded (for --update)
             continue
+        if exchange.sent and not exchange.sent.strip(b"+"):
+            sleep(max(0.0, min(exchange.gap, MAX_GUARD_WAIT)))
         target.send(exchange.sent)
         actual, timed_out, gone = _collect(
             target, pending, Shape.of(exchange.expected), timeout, clock
