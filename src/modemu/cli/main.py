@@ -94,6 +94,9 @@ examples:
   modemu serve --tcp 127.0.0.1:5000      serve it on a TCP port (socket://127.0.0.1:5000)
   modemu serve --help                    all options of serve
   modemu profiles                        the shipped module variants (--profile NAME)
+  modemu record --module /dev/ttyUSB2 --pty /tmp/modem -o s.jsonl
+                                         record a real module through a pty
+  modemu replay s.jsonl                  does modemu answer what it answered?
 
 exit status: 0 on a clean stop, 2 on a usage or setup error."""
 
