@@ -56,15 +56,22 @@ def _pump_pty(path: str, data: bytes) -> bytes:
         host.close()
 
 
-@pytest.mark.parametrize("link", ["tcp", "pty"])
-def test_a_mebibyte_each_way_is_forwarded_and_recorded_whole(tmp_path: Path, link: str) -> None:
-    data = _payload()
+@pytest.mark.parametrize(
+    ("link", "module"),
+    [("tcp", "socket"), ("pty", "socket"), ("pty", "loop")],
+    ids=["tcp-host-socket-module", "pty-host-socket-module", "pty-host-thread-module"],
+)
+def test_a_mebibyte_each_way_is_forwarded_and_recorded_whole(
+    tmp_path: Path, link: str, module: str
+) -> None:
+    """``loop://`` (pyserial's loopback: what is written is read back) takes the threaded
+    path that serial devices take; ``socket://`` the event-loop path."""
+    data = _payload()[: SIZE if module == "socket" else SIZE // 4]  # loop:// is slow itself
     transcript = tmp_path / "flood.jsonl"
     where = ["--tcp", "127.0.0.1:0"] if link == "tcp" else ["--pty", str(tmp_path / "modem")]
     with echo_server() as port:
-        recorder = modemu(
-            "record", "--module", f"socket://127.0.0.1:{port}", *where, "-o", str(transcript)
-        )
+        url = f"socket://127.0.0.1:{port}" if module == "socket" else "loop://"
+        recorder = modemu("record", "--module", url, *where, "-o", str(transcript))
         try:
             url = first_line(recorder)
             echoed = _pump_tcp(url, data) if link == "tcp" else _pump_pty(url, data)
