@@ -95,3 +95,21 @@ def test_update_is_not_written_when_the_run_fails(tmp_path: Path, silent_module:
     assert "not updated: no answer to 3 exchanges" in result.stderr
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.jsonl"]
+
+
+def test_diff_counts_what_the_second_transcript_adds_or_lacks(tmp_path: Path) -> None:
+    first = write_transcript(tmp_path / "a.jsonl", SESSION)
+    longer = write_transcript(
+        tmp_path / "b.jsonl", [*SESSION, ("tx", b'\r\n+QIURC: "pdpdeact",1\r\n')]
+    )
+    result = run_cli("diff", str(first), str(longer), "--color", "never")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == (
+        "4 exchanges, 0 differ; 24 more module bytes after the last exchange"
+    )
+    shorter = write_transcript(tmp_path / "c.jsonl", SESSION[:5])
+    result = run_cli("diff", str(first), str(shorter), "--color", "never", "-q")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == (
+        "4 exchanges, 1 differ; stopped: the other transcript ends after exchange 3"
+    )
