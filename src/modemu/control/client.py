@@ -16,9 +16,9 @@ from __future__ import annotations
 import itertools
 import os
 import socket
-from types import TracebackType
 from typing import Any
 
+from modemu.client.closing import Closing
 from modemu.control.protocol import MAX_LINE, encode_request, parse_reply
 from modemu.control.server import connect_path
 from modemu.errors import ControlError
@@ -28,7 +28,7 @@ __all__ = ["ControlClient"]
 DEFAULT_TIMEOUT = 10.0
 
 
-class ControlClient:
+class ControlClient(Closing):
     def __init__(self, path: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT) -> None:
         self.path = os.fspath(path)
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -86,14 +86,3 @@ class ControlClient:
 
     def close(self) -> None:
         self._sock.close()
-
-    def __enter__(self) -> ControlClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -12,7 +12,6 @@ the call that caused them), as the real back end does, so the engine is never re
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import time
 from collections.abc import Callable, Sequence
@@ -41,7 +40,7 @@ from modemu.net.base import (
 from modemu.net.dns import ipv4_literal
 from modemu.net.forwarding import ForwardingNet
 from modemu.net.link import ShapedNet
-from modemu.net.policy import Policy
+from modemu.net.policy import Policy, destination_matches
 
 __all__ = ["CONNECT_FAILED", "DNS_FAILED", "FaultyNet", "OpenRule", "Schedule"]
 
@@ -70,9 +69,7 @@ class OpenRule:
     """``timeout``: seconds before the open is given up."""
 
     def matches(self, host: str, port: int) -> bool:
-        if self.port and port != self.port:
-            return False
-        return self.host == "*" or fnmatch.fnmatchcase(host.lower(), self.host.lower())
+        return destination_matches(self.host, self.port, host, port)
 
     def describe(self) -> dict[str, Any]:
         return {

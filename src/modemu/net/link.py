@@ -21,7 +21,6 @@ are in :data:`PRESETS`; ``docs/faults.md`` gives their sources.
 
 from __future__ import annotations
 
-import fnmatch
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from modemu.net.base import (
     SocketOptions,
 )
 from modemu.net.forwarding import ForwardingNet
+from modemu.net.policy import destination_matches
 
 __all__ = ["PRESETS", "Link", "ShapedNet"]
 
@@ -64,9 +64,7 @@ class Link:
     seed: int = 0
 
     def matches(self, host: str, port: int) -> bool:
-        if self.port and port != self.port:
-            return False
-        return self.host == "*" or fnmatch.fnmatchcase(host.lower(), self.host.lower())
+        return destination_matches(self.host, self.port, host, port)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 
 from modemu.net.dns import ipv4_literal
 
-__all__ = ["Policy", "PolicyRule"]
+__all__ = ["Policy", "PolicyRule", "destination_matches"]
+
+
+def destination_matches(host_pattern: str, port_wanted: int, host: str, port: int) -> bool:
+    """A fault's destination filter: ``host_pattern`` (shell wildcards, any case; ``*``
+    for all) and ``port_wanted`` (0 for every port)."""
+    if port_wanted and port != port_wanted:
+        return False
+    return host_pattern == "*" or fnmatch.fnmatchcase(host.lower(), host_pattern.lower())
 
 MAX_PORT = 65535
 

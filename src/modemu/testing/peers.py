@@ -24,8 +24,9 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, ClassVar
+
+from modemu.client.closing import Closing
 
 __all__ = [
     "DnsServer",
@@ -48,7 +49,7 @@ NTP_PACKET = 48
 WAIT = 10.0
 
 
-class Peer:
+class Peer(Closing):
     """A server on loopback in a background thread; ``address`` is ``(host, port)``."""
 
     kind: ClassVar[str] = "peer"
@@ -103,16 +104,6 @@ class Peer:
         self._server.server_close()
         self._thread.join(WAIT)
 
-    def __enter__(self) -> Peer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class _TcpServer(socketserver.ThreadingTCPServer):
