@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from modemu.at import urc as u
+from modemu.at.answers import QIRD, AnswerSyntaxError, ReadCounters, parse_read_answer
 from modemu.at.limits import CTRL_Z, ESC, ESCAPE_SEQUENCE
 from modemu.at.params import AccessMode
 from modemu.at.syntax import (
@@ -317,7 +318,7 @@ class ClientProtocol:
         parsed = parse_info_line(line)
         if pending is not None and self._is_info(pending, line, parsed):
             pending.lines.append(line)
-            if parsed is not None and parsed[0] == "+QIRD":
+            if parsed is not None and parsed[0] == QIRD:
                 self._payload = _qird_payload(parsed[1])
             return None
         return self._urc(line, parsed)
@@ -523,12 +524,13 @@ def _opens_transparent(call: CommandCall | None) -> bool:
 def _qird_payload(args: tuple[Arg, ...]) -> _PayloadWait | None:
     """``+QIRD: <n>`` or ``+QIRD: <n>,"<ip>",<port>`` announce n bytes; the three-number
     counter form (``AT+QIRD=<id>,0``) does not."""
-    if not args or not args[0].text.isdigit():
-        raise RemoteProtocolError(f"malformed +QIRD header {args!r}")
-    count = int(args[0].text)
-    if count == 0 or (len(args) > 1 and not args[1].quoted):
+    try:
+        answer = parse_read_answer(args)
+    except AnswerSyntaxError:
+        raise RemoteProtocolError(f"malformed +QIRD header {args!r}") from None
+    if isinstance(answer, ReadCounters) or answer.length == 0:
         return None
-    return _PayloadWait(count)
+    return _PayloadWait(answer.length)
 
 
 _EFFECTS: dict[str, Callable[[ClientProtocol, CommandCall, FinalKind], None]] = {

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+from modemu.at.answers import ReadHeader, parse_read_line
 from modemu.at.codes import QiError
 from modemu.at.limits import MAX_READ, MAX_SEND
 from modemu.at.params import ServiceType
@@ -39,8 +40,6 @@ __all__ = ["MAX_READ", "MAX_SEND", "AsyncListener", "AsyncSocket", "Service"]
 _SEND_FAIL_BACKOFF = (0.02, 0.5)
 QISEND_COUNTERS = 3
 """``+QISEND: <total>,<acked>,<unacked>``."""
-_PORT_INDEX = 2
-"""Where a sender's port sits in ``+QIRD: <len>,"<ip>",<port>``."""
 """First and largest pause before retrying after ``SEND FAIL`` (module buffer full)."""
 
 Address = tuple[str, int]
@@ -345,5 +344,8 @@ def _deadline(timeout: float | None) -> float | None:
 
 def _qird_sender(response: Response) -> Address | None:
     """The origin in ``+QIRD: <n>,"<ip>",<port>`` (UDP SERVICE), if present."""
-    args = response.info_args("+QIRD")
-    return (args[1].text, int(args[2].text)) if len(args) > _PORT_INDEX else None
+    for line in response.lines:
+        answer = parse_read_line(line)
+        if isinstance(answer, ReadHeader):
+            return answer.remote
+    return None

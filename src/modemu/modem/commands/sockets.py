@@ -7,6 +7,7 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from modemu.at import urc as u
+from modemu.at.answers import ReadCounters, ReadHeader
 from modemu.at.codes import QiError, Result
 from modemu.at.finals import FinalKind
 from modemu.at.limits import MAX_READ, MAX_SEND
@@ -336,7 +337,7 @@ def read(m: ModemView, call: CommandCall) -> Outcome:
     if slot.service is Service.TCP_LISTENER or slot.access_mode is AccessMode.TRANSPARENT:
         raise CommandError(QiError.NOT_SUPPORTED)
     if length == 0:
-        m.info(f"+QIRD: {slot.rx_total},{slot.rx_read},{slot.unread}")
+        m.info(ReadCounters(slot.rx_total, slot.rx_read, slot.unread).render())
         return None
     if slot.service in (Service.UDP, Service.UDP_SERVICE) and slot.datagrams:
         _read_datagram(m, slot, length)
@@ -344,9 +345,9 @@ def read(m: ModemView, call: CommandCall) -> Outcome:
         data = bytes(slot.rx[:length])
         del slot.rx[:length]
         slot.rx_read += len(data)
-        _render_read(m, f"+QIRD: {len(data)}", data)
+        _render_read(m, ReadHeader(len(data)), data)
     else:
-        m.info("+QIRD: 0")
+        m.info(ReadHeader(0).render())
     m.sockets.after_read(slot)
     return None
 
@@ -358,10 +359,8 @@ def _read_datagram(m: ModemView, slot: SocketSlot, length: int) -> None:
         data, sender = slot.datagrams.pop(0)
         slot.rx_read += len(data)
         data = data[:length]  # the rest of an over-long datagram is discarded, as recvfrom
-    header = f"+QIRD: {len(data)}"
-    if slot.service is Service.UDP_SERVICE:
-        header += f',"{sender[0]}",{sender[1]}'
-    _render_read(m, header, data)
+    remote = sender if slot.service is Service.UDP_SERVICE else None
+    _render_read(m, ReadHeader(len(data), remote), data)
 
 
 def _read_udp_stream(slot: SocketSlot, length: int) -> tuple[bytes, tuple[str, int]]:
@@ -378,7 +377,8 @@ def _read_udp_stream(slot: SocketSlot, length: int) -> tuple[bytes, tuple[str, i
     return bytes(out), sender
 
 
-def _render_read(m: ModemView, header: str, data: bytes) -> None:
+def _render_read(m: ModemView, answer: ReadHeader, data: bytes) -> None:
+    header = answer.render()
     cfg = m.settings.qicfg
     payload = data.hex().upper().encode() if cfg.dataformat[1] else data
     if cfg.viewmode:
