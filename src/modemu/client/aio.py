@@ -37,7 +37,7 @@ from modemu.client.events import (
     Urc,
 )
 from modemu.client.listeners import UrcCallback, UrcNotifier, UrcSubscription
-from modemu.client.ports import DEFAULT_BAUDRATE, PortReader, open_port
+from modemu.client.ports import DEFAULT_BAUDRATE, PortReader, has_modem_lines, open_port
 from modemu.client.protocol import ClientProtocol, Framing
 from modemu.client.services import (
     DNS_EVENTS,
@@ -86,10 +86,26 @@ class AsyncModem(AsyncClosing):
     """A module on an AT port. Create with :meth:`open` (or pass an open port object).
 
     ``port`` is anything with pyserial's ``read``/``write``/``in_waiting``/``close``.
+
+    On a port with modem control lines (``rfc2217://`` from ``modemu serve --rfc2217``, a
+    real serial device; ``lines=`` overrides the guess) the client uses them: it sets
+    ``AT&D1`` and leaves transparent mode by dropping DTR instead of ``+++`` and its guard
+    times, and reports each RI pulse (:meth:`wait_ring`, :attr:`rings`).
     """
 
-    def __init__(self, port: Any, *, command_timeout: float = COMMAND_TIMEOUT) -> None:
+    def __init__(
+        self,
+        port: Any,
+        *,
+        command_timeout: float = COMMAND_TIMEOUT,
+        lines: bool | None = None,
+    ) -> None:
         self.port = port
+        self.has_lines = has_modem_lines(port) if lines is None else lines
+        """DTR and RI reach the module (see the class docstring)."""
+        self.rings = 0
+        """RI pulses seen so far (rising edges)."""
+        self._ring = asyncio.Event()
         self.command_timeout = command_timeout
         self.urcs = UrcNotifier()
         self._loop = asyncio.get_running_loop()
@@ -109,7 +125,8 @@ class AsyncModem(AsyncClosing):
         self._qi_error_of: tuple[Response, QiError | int | None] | None = None
         """The last failed TCP/IP command's response and its ``AT+QIGETERROR`` code."""
         self.urcs.add(self.table.on_urc)
-        self._reader = PortReader(port, self._from_thread, self._lost_from_thread)
+        on_ring = self._ring_from_thread if self.has_lines else None
+        self._reader = PortReader(port, self._from_thread, self._lost_from_thread, on_ring)
         self._reader.start()
 
     @classmethod
@@ -120,11 +137,12 @@ class AsyncModem(AsyncClosing):
         baudrate: int = DEFAULT_BAUDRATE,
         initialize: bool = True,
         command_timeout: float = COMMAND_TIMEOUT,
+        lines: bool | None = None,
         **serial_options: Any,
     ) -> AsyncModem:
         """Open ``url`` (any pyserial URL) and, by default, :meth:`initialize` the module."""
         port = await asyncio.to_thread(open_port, url, baudrate, **serial_options)
-        modem = cls(port, command_timeout=command_timeout)
+        modem = cls(port, command_timeout=command_timeout, lines=lines)
         if initialize:
             try:
                 await modem.initialize()
@@ -147,6 +165,34 @@ class AsyncModem(AsyncClosing):
     def _from_thread(self, data: bytes) -> None:
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody listens any more
             self._loop.call_soon_threadsafe(self._on_data, data)
+
+    def _ring_from_thread(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._on_ring)
+
+    def _on_ring(self) -> None:
+        self.rings += 1
+        self._ring.set()
+
+    async def wait_ring(self, timeout: float | None = None, *, after: int | None = None) -> int:
+        """Wait for an RI pulse (the module raises RI for URCs, ``AT+QCFG="urc/ri/*"``) and
+        return :attr:`rings`. ``after``: a count read before triggering the URC, so a pulse
+        that came before this call still counts; by default the next pulse from now. Only on
+        a port with lines (:attr:`has_lines`)."""
+        if not self.has_lines:
+            raise LocalProtocolError("this port has no RI line (open rfc2217:// instead)")
+        seen = self.rings if after is None else after
+
+        async def ring() -> None:
+            while self.rings <= seen:
+                self._ring.clear()
+                await self._ring.wait()
+
+        try:
+            await asyncio.wait_for(ring(), timeout)
+        except TimeoutError:
+            raise ModemTimeout("no RI pulse") from None
+        return self.rings
 
     def _lost_from_thread(self, exc: BaseException) -> None:
         with contextlib.suppress(RuntimeError):
@@ -341,6 +387,8 @@ class AsyncModem(AsyncClosing):
                 if attempt == attempts - 1:
                     raise
         await self.command("AT+CMEE=1")
+        if self.has_lines:
+            await self.command("AT&D1")  # DTR drop = leave transparent mode, keep the socket
         try:
             await self.command("AT+QISDE=0")
             self._proto.data_echo = False
@@ -590,9 +638,13 @@ class AsyncModem(AsyncClosing):
         self._write(self._proto.send_transparent(data))
 
     async def leave_transparent(self) -> None:
-        """``+++`` with its guard times; afterwards the socket is in buffer mode."""
+        """``+++`` with its guard times (a DTR drop on a port with lines); afterwards the
+        socket is in buffer mode."""
         self._transparent = None
         if self._proto.mode is not Framing.TRANSPARENT:
+            return
+        if self.has_lines:
+            await self._leave_by_dtr()
             return
         quiet_for = self._loop.time() - self._last_write
         await asyncio.sleep(max(0.0, GUARD_TIME - quiet_for) + 0.1)
@@ -606,6 +658,21 @@ class AsyncModem(AsyncClosing):
             raise ModemTimeout("no OK after +++") from None
         finally:
             self._escape_waiter = None
+
+    async def _leave_by_dtr(self) -> None:
+        """``AT&D1`` is set: DTR ON→OFF brings the module back to command mode with ``OK``."""
+        waiter: asyncio.Future[Response] = self._loop.create_future()
+        self._escape_waiter = waiter
+        self._proto.escape_by_dtr()
+        try:
+            await asyncio.to_thread(setattr, self.port, "dtr", False)
+            await asyncio.wait_for(waiter, self.command_timeout)
+        except TimeoutError:
+            self._proto.abandon()
+            raise ModemTimeout("no OK after dropping DTR") from None
+        finally:
+            self._escape_waiter = None
+            await asyncio.to_thread(setattr, self.port, "dtr", True)
 
     # -- services ----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ chunk to a callback, which the async adapter forwards with ``call_soon_threadsaf
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ import serial
 
 from modemu.errors import PortError
 
-__all__ = ["DEFAULT_BAUDRATE", "PortReader", "open_port"]
+__all__ = ["DEFAULT_BAUDRATE", "PortReader", "has_modem_lines", "open_port"]
 
 DEFAULT_BAUDRATE = 115200
 _POLL = 0.05
@@ -36,6 +37,17 @@ def open_port(url: str, baudrate: int = DEFAULT_BAUDRATE, **options: Any) -> Any
     return port
 
 
+def has_modem_lines(port: Any) -> bool:
+    """True for ports whose DTR and RI reach the module: pyserial's ``rfc2217://`` client
+    (``modemu serve --rfc2217``) and real serial devices. A pty, ``socket://`` or
+    ``loop://`` has no lines (pyserial ignores or refuses DTR there)."""
+    module = type(port).__module__
+    if module == "serial.rfc2217":
+        return True
+    name = os.path.realpath(str(getattr(port, "port", "") or ""))
+    return module == "serial.serialposix" and not name.startswith("/dev/pts/")
+
+
 class PortReader:
     """Reads ``port`` on a daemon thread and passes every chunk to ``on_data``.
 
@@ -48,10 +60,15 @@ class PortReader:
         port: Any,
         on_data: Callable[[bytes], None],
         on_lost: Callable[[BaseException], None],
+        on_ring: Callable[[], None] | None = None,
     ) -> None:
         self._port = port
         self._on_data = on_data
         self._on_lost = on_lost
+        self._on_ring = on_ring
+        """Called on each rising edge of RI, polled once per read (at most every 50 ms;
+        the module's RI pulse is 120 ms)."""
+        self._ri = False
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="modemu-port-reader", daemon=True)
 
@@ -72,5 +89,16 @@ class PortReader:
                 if not self._stopping.is_set():
                     self._on_lost(exc)
                 return
+            if self._on_ring is not None:
+                self._watch_ring(self._on_ring)
             if data and not self._stopping.is_set():
                 self._on_data(bytes(data))
+
+    def _watch_ring(self, on_ring: Callable[[], None]) -> None:
+        try:
+            ri = bool(self._port.ri)
+        except Exception:  # a port that cannot tell: no ring events
+            return
+        if ri and not self._ri:
+            on_ring()
+        self._ri = ri

@@ -194,10 +194,15 @@ class ClientProtocol:
     def send_escape(self) -> bytes:
         """``+++``; the caller keeps 1 s of silence before and after (spec §9). The
         module's ``OK`` arrives as a :class:`Response` for the command ``+++``."""
+        self.escape_by_dtr()
+        return ESCAPE_SEQUENCE
+
+    def escape_by_dtr(self) -> None:
+        """The host is about to drop DTR (``AT&D1``) to leave transparent mode: no bytes,
+        no guard times; the module's ``OK`` arrives as for ``+++``."""
         if self._mode is not Framing.TRANSPARENT:
             raise LocalProtocolError("the port is not in transparent mode")
         self._escaping = True
-        return ESCAPE_SEQUENCE
 
     def abandon(self) -> None:
         """Forget the pending command (its answer timed out); late lines become URCs."""

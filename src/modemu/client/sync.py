@@ -79,6 +79,7 @@ class Modem(Closing):
         baudrate: int = DEFAULT_BAUDRATE,
         initialize: bool = True,
         command_timeout: float = 5.0,
+        lines: bool | None = None,
         **serial_options: Any,
     ) -> None:
         self._runner = _LoopThread()
@@ -89,6 +90,7 @@ class Modem(Closing):
                     baudrate=baudrate,
                     initialize=initialize,
                     command_timeout=command_timeout,
+                    lines=lines,
                     **serial_options,
                 )
             )
@@ -122,6 +124,10 @@ class Modem(Closing):
 
     def initialize(self) -> None:
         self._run(self.aio.initialize())
+
+    def wait_ring(self, timeout: float | None = None, *, after: int | None = None) -> int:
+        """Wait for an RI pulse (ports with lines: ``rfc2217://``); see AsyncModem."""
+        return self._run(self.aio.wait_ring(timeout, after=after))
 
     def identify(self) -> tuple[str, ...]:
         return self._run(self.aio.identify())

@@ -93,10 +93,16 @@ def serve_argv(
     tcp: bool = False,
     profile: str | os.PathLike[str] | None = None,
     args: Sequence[str] = (),
+    rfc2217: bool = False,
 ) -> list[str]:
-    """``serve …`` arguments for a test's module: a pty link in ``workdir`` (or TCP on a
-    free loopback port), NV in memory, the profile, then the caller's extra arguments."""
-    where = ["--tcp", "127.0.0.1:0"] if tcp else ["--pty", str(Path(workdir) / "modem")]
+    """``serve …`` arguments for a test's module: a pty link in ``workdir`` (or TCP, or
+    RFC 2217 with modem lines, on a free loopback port), NV in memory, the profile, then
+    the caller's extra arguments."""
+    where = ["--pty", str(Path(workdir) / "modem")]
+    if tcp:
+        where = ["--tcp", "127.0.0.1:0"]
+    if rfc2217:
+        where = ["--rfc2217", "127.0.0.1:0"]
     line = ["serve", *where, "--state-dir", "none", "--control", control_path(workdir)]
     if profile is not None:
         line += ["--profile", str(profile)]
@@ -114,9 +120,11 @@ class ModemuProcess:
         profile: str | os.PathLike[str] | None = None,
         args: Sequence[str] = (),
         env: dict[str, str] | None = None,
+        rfc2217: bool = False,
     ) -> None:
         self.workdir = Path(workdir)
         self.tcp = tcp
+        self.rfc2217 = rfc2217
         self.profile = profile
         self.args = list(args)
         self.env = env
@@ -129,7 +137,13 @@ class ModemuProcess:
             sys.executable,
             "-m",
             "modemu",
-            *serve_argv(self.workdir, tcp=self.tcp, profile=self.profile, args=self.args),
+            *serve_argv(
+                self.workdir,
+                tcp=self.tcp,
+                profile=self.profile,
+                args=self.args,
+                rfc2217=self.rfc2217,
+            ),
         ]
 
     def start(self, timeout: float = START_TIMEOUT) -> ModemuInstance:
@@ -149,7 +163,7 @@ class ModemuProcess:
             self.stop()
             raise
         url = banner.split()[0]
-        path = None if url.startswith("socket://") else url
+        path = None if "://" in url else url
         self.instance = ModemuInstance(
             url, path, banner, self.process.pid, control_path(self.workdir)
         )

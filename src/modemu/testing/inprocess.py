@@ -55,9 +55,10 @@ class ModemuThread:
         tcp: bool = False,
         profile: str | os.PathLike[str] | None = None,
         args: Sequence[str] = (),
+        rfc2217: bool = False,
     ) -> None:
         self.workdir = Path(workdir)
-        self.argv = serve_argv(self.workdir, tcp=tcp, profile=profile, args=args)
+        self.argv = serve_argv(self.workdir, tcp=tcp, profile=profile, args=args, rfc2217=rfc2217)
         self.instance: ModemuInstance | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -94,7 +95,7 @@ class ModemuThread:
 
         banner = announcement(self._modem.transport)
         url = banner.split()[0]
-        path = None if url.startswith("socket://") else url
+        path = None if "://" in url else url
         self.instance = ModemuInstance(url, path, banner, None, control_path(self.workdir))
         return self.instance
 

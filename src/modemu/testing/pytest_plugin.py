@@ -29,9 +29,14 @@ milliseconds each, but a crash of the module cannot take the test run with it.
 
 Per test, with a marker::
 
-    @pytest.mark.modemu(profile="ec200a.toml", args=["--rssi", "12"], tcp=False,
+    @pytest.mark.modemu(profile="ec200a.toml", args=["--rssi", "12"], tcp=False, rfc2217=False,
                         qicfg={"transpktsize": 512, "dataformat": (0, 0)}, activate=True,
                         apn="internet", process=None, scenario="scenarios/tunnel.toml")
+
+``rfc2217=True`` serves the module as ``modemu serve --rfc2217`` does: ``modem_url`` is an
+``rfc2217://`` URL whose DTR, RTS, CTS, RI and DCD work, and ``modem_client`` uses them
+(DTR to leave transparent mode, :meth:`~modemu.client.Modem.wait_ring` for RI pulses;
+``docs/hardware-lines.md``).
 
 ``scenario`` is a TOML file (relative to the rootdir) or a list of step tables; faults on
 demand go through the instance: ``modemu_instance.fault("pdp-deact", cid=1)``,
@@ -99,7 +104,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(profile=None, args=(), tcp=False, qicfg=None, activate=False, apn='', "
+        f"{MARKER}(profile=None, args=(), tcp=False, rfc2217=False, qicfg=None, activate=False, "
+        "apn='', "
         "process=None, scenario=None): "
         "configure the modemu fixtures for this test",
     )
@@ -132,9 +138,9 @@ def _mode(config: pytest.Config) -> str:
 def modemu_factory(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., ModemuInstance]]:
-    """``modemu_factory(profile=None, args=(), tcp=False, process=None)`` starts one more
-    module (``process``: None follows ``--modemu-mode``, True/False forces a child or a
-    thread)."""
+    """``modemu_factory(profile=None, args=(), tcp=False, process=None, rfc2217=False)``
+    starts one more module (``process``: None follows ``--modemu-mode``, True/False forces a
+    child or a thread; ``rfc2217``: an ``rfc2217://`` port with modem lines)."""
     config = request.config
     running: list[ModemuProcess | ModemuThread] = []
 
@@ -143,6 +149,7 @@ def modemu_factory(
         args: Any = (),
         tcp: bool = False,
         process: bool | None = None,
+        rfc2217: bool = False,
     ) -> ModemuInstance:
         ini_profile = str(config.getini("modemu_profile"))
         ini_args = shlex.split(str(config.getini("modemu_args")))
@@ -153,6 +160,7 @@ def modemu_factory(
             tcp=tcp,
             profile=_profile_path(config, profile or ini_profile),
             args=[*ini_args, *args],
+            rfc2217=rfc2217,
         )
         running.append(module)
         return module.start()
@@ -185,6 +193,7 @@ def modemu_instance(
         args=args,
         tcp=bool(options.get("tcp", False)),
         process=options.get("process"),
+        rfc2217=bool(options.get("rfc2217", False)),
     )
     if scenario and not isinstance(scenario, (str, Path)):
         instance.scenario(scenario)
