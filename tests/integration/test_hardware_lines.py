@@ -104,6 +104,20 @@ def with_rfc2217(script: Callable[[Any, int, VirtualModem], None], **modem: Any)
     run(main())
 
 
+def talking_peer() -> tuple[Any, list[asyncio.StreamWriter], asyncio.Event]:
+    """A peer handler that keeps each connection's writer (the test sends through it)
+    and reads until the module closes; the event is set once a connection is up."""
+    peers: list[asyncio.StreamWriter] = []
+    connected = asyncio.Event()
+
+    async def talker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peers.append(writer)
+        connected.set()
+        await reader.read()
+
+    return talker, peers, connected
+
+
 def open_transparent(ser: Any, port: int) -> None:
     assert command(ser, b"AT+QIACT=1\r") == b"\r\nOK\r\n"
     line = f'AT+QIOPEN=1,0,"TCP","{LOOPBACK}",{port},0,2\r'.encode()
@@ -164,14 +178,7 @@ def test_dtr_drop_with_d0_is_ignored() -> None:
 
 def test_rts_off_holds_push_data_until_rts_on_and_nothing_is_lost() -> None:
     async def main() -> None:
-        peers: list[asyncio.StreamWriter] = []
-        ready = asyncio.Event()
-
-        async def talker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            peers.append(writer)
-            ready.set()
-            await reader.read()
-
+        talker, peers, ready = talking_peer()
         async with tcp_peer(talker) as port:
             transport = Rfc2217Transport()
             async with VirtualModem(
@@ -343,14 +350,7 @@ def test_tcp_host_away_loses_nothing(mode: int) -> None:
     payload = os.urandom(200_000)  # beyond every buffer: the peer must be held back
 
     async def main() -> None:
-        peers: list[asyncio.StreamWriter] = []
-        connected = asyncio.Event()
-
-        async def talker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            peers.append(writer)
-            connected.set()
-            await reader.read()
-
+        talker, peers, connected = talking_peer()
         async with tcp_peer(talker) as port:
             transport = TcpTransport()
             async with VirtualModem(
