@@ -111,3 +111,23 @@ def test_module_going_away_ends_the_recording(tmp_path: Path) -> None:
     assert any(getattr(r, "name", None) == "module-closed" for r in records)
     assert _streams(transcript)[1] == b"\r\nRDY\r\n"
     assert os.stat(transcript).st_mode & 0o777 == 0o600
+
+
+def test_a_module_that_cannot_be_opened_leaves_an_earlier_transcript(tmp_path: Path) -> None:
+    transcript = tmp_path / "earlier.jsonl"
+    transcript.write_text("keep me\n")
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]  # closed below: nothing listens there any more
+    recorder = modemu(
+        "record",
+        "--module",
+        f"socket://127.0.0.1:{port}",
+        "--tcp",
+        "127.0.0.1:0",
+        "-o",
+        str(transcript),
+    )
+    _out, err = recorder.communicate(timeout=TIMEOUT)
+    assert recorder.returncode == 2
+    assert err.startswith("modemu: error: Could not open port socket://127.0.0.1:")
+    assert transcript.read_text() == "keep me\n"

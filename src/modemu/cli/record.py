@@ -94,13 +94,12 @@ async def _record(args: argparse.Namespace) -> int:
     from modemu.tools.record import Recorder  # noqa: PLC0415
     from modemu.trace import Tracer  # noqa: PLC0415
 
-    tracer = Tracer.open(
-        args.output, source="record", redact=args.redact, meta={"module": args.module}
-    )
     recorder = Recorder(
         transport=transport_from_args(args),
         module_url=args.module,
-        tracer=tracer,
+        open_tracer=lambda: Tracer.open(
+            args.output, source="record", redact=args.redact, meta={"module": args.module}
+        ),
         baudrate=args.baud,
     )
     async with recorder:

@@ -76,13 +76,12 @@ def iter_exchanges(records: Iterable[Record]) -> Iterator[Exchange]:
         if isinstance(record, Header | End):
             last_t = record.t if isinstance(record, Header) else last_t
             continue
-        if isinstance(record, Chunk) and record.dir == "rx" and _starts_exchange(
-            current, bool(sent), bool(expected), record.t - last_t if last_t is not None else 0.0
-        ):
+        silence = record.t - last_t if last_t is not None else 0.0
+        host_chunk = isinstance(record, Chunk) and record.dir == "rx"
+        if host_chunk and _starts_exchange(current, bool(sent), bool(expected), silence):
             if current.number > 0 or current.records:
                 yield _finish(current, sent, expected)
-            gap = record.t - last_t if last_t is not None else 0.0
-            current = Exchange(current.number + 1, record.line, gap=gap)
+            current = Exchange(current.number + 1, record.line, gap=silence)
             sent, expected = [], []
         if isinstance(record, Chunk):
             last_t = record.t  # silence is measured on the link; events do not break it

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from modemu.tools.module_port import LinkEvents, ModuleLink, open_module
 from modemu.trace import Tracer
@@ -28,21 +29,33 @@ class Recorder:
     """Forward between ``transport`` (the host) and the module at ``module_url``."""
 
     def __init__(
-        self, *, transport: Transport, module_url: str, tracer: Tracer, baudrate: int = 115200
+        self,
+        *,
+        transport: Transport,
+        module_url: str,
+        open_tracer: Callable[[], Tracer],
+        baudrate: int = 115200,
     ) -> None:
         self.transport = transport
         self.module_url = module_url
-        self.tracer = tracer
         self.baudrate = baudrate
+        self._open_tracer = open_tracer
+        self._tracer: Tracer | None = None
         self.closed_reason: str | None = None
         """Why the module went away, when it did (the recording then stops)."""
         self._module: ModuleLink | None = None
         self._stopped = asyncio.Event()
         self._host_paused = False
 
+    @property
+    def tracer(self) -> Tracer:
+        if self._tracer is None:
+            raise RuntimeError("Recorder is not started")
+        return self._tracer
+
     async def __aenter__(self) -> Recorder:
-        loop = asyncio.get_running_loop()
-        self.tracer.attach_loop(loop)
+        """Open the module first, then the transcript (a module that cannot be opened
+        leaves an earlier transcript at the path untouched), then the host link."""
         try:
             events = LinkEvents(
                 on_data=self._from_module,
@@ -51,6 +64,9 @@ class Recorder:
                 on_drained=self._module_drained,
             )
             self._module = await open_module(self.module_url, events, self.baudrate)
+            # no await between here and the tracer: no module byte can arrive before it
+            self._tracer = self._open_tracer()
+            self._tracer.attach_loop(asyncio.get_running_loop())
             await self.transport.start(self)
         except BaseException:
             await self.aclose()
@@ -75,7 +91,8 @@ class Recorder:
             if self._module is not None:
                 await self._module.aclose()
                 self._module = None
-            self.tracer.close()
+            if self._tracer is not None:
+                self._tracer.close()
 
     # -- the module -----------------------------------------------------------------------
 
