@@ -13,9 +13,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from modemu.modem.state import CONTEXT_IDS, ModuleState, PdpContext
+if TYPE_CHECKING:  # the stores themselves are needed by the CLI parser; the state is not
+    from modemu.modem.state import ModuleState
 
 URC_PORTS = ("usbat", "usbmodem", "uart1")
 """``<urcportvalue>`` of ``AT+QURCCFG="urcport"``."""
@@ -36,6 +37,8 @@ def save_state(nv: NvStore, state: ModuleState) -> None:
 def restore_state(nv: NvStore, state: ModuleState) -> None:
     """Read back what :func:`save_state` wrote; unknown or malformed entries are skipped
     (a damaged NV reads as factory values, as on a real module)."""
+    from modemu.modem.state import CONTEXT_IDS, PdpContext  # noqa: PLC0415 - see imports
+
     data = nv.load()
     state.ext.restore(data.get("qcfg"))
     if data.get("urcport") in URC_PORTS:

@@ -22,7 +22,14 @@ from typing import Any
 
 from modemu.errors import ControlError, ModemuError
 
-__all__ = ["ModemuInstance", "ModemuProcess", "StartupError", "control_path", "serve_argv"]
+__all__ = [
+    "ModemuInstance",
+    "ModemuProcess",
+    "ModuleRunner",
+    "StartupError",
+    "control_path",
+    "serve_argv",
+]
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
@@ -109,7 +116,29 @@ def serve_argv(
     return [*line, *args]
 
 
-class ModemuProcess:
+class ModuleRunner:
+    """``with runner as instance:`` starts a module and stops it on the way out; the
+    subclasses (a child process, a thread of this process) say how."""
+
+    def start(self, timeout: float = START_TIMEOUT) -> ModemuInstance:
+        raise NotImplementedError
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> object:
+        raise NotImplementedError
+
+    def __enter__(self) -> ModemuInstance:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ModemuProcess(ModuleRunner):
     """Start and stop one ``python -m modemu serve`` child."""
 
     def __init__(
@@ -204,14 +233,3 @@ class ModemuProcess:
         if process.stdout is not None:
             process.stdout.close()
         return process.returncode
-
-    def __enter__(self) -> ModemuInstance:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -22,13 +22,13 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from modemu.testing.controller import (
     START_TIMEOUT,
     STOP_TIMEOUT,
     ModemuInstance,
+    ModuleRunner,
     StartupError,
     control_path,
     serve_argv,
@@ -45,7 +45,7 @@ __all__ = ["ModemuThread"]
 _names = itertools.count(1)
 
 
-class ModemuThread:
+class ModemuThread(ModuleRunner):
     """One module served by an event loop on a daemon thread of this process."""
 
     def __init__(
@@ -132,14 +132,3 @@ class ModemuThread:
         if thread.is_alive():
             raise RuntimeError(f"modemu thread {thread.name} did not stop in {timeout} s")
         self._thread = None
-
-    def __enter__(self) -> ModemuInstance:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
