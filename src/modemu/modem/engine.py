@@ -94,6 +94,9 @@ IFC_RTS_CTS = 2
 """``AT+IFC`` value for hardware (RTS/CTS) flow control."""
 PENDING_INPUT_LIMIT = 65536
 """Host bytes held while the port is busy; beyond this the transport is asked to pause."""
+CTS_OFF_AT = PENDING_INPUT_LIMIT * 3 // 4
+"""Held host input at which CTS drops (``AT+IFC=x,2``): "nearly full", so a host that
+honours CTS stops before the module has to pause the link."""
 HELD_OUTPUT_LIMIT = 65536
 """Output held (RTS off, no host attached) beyond which host input is paused too."""
 _BRIDGED = (PortMode.TRANSPARENT, PortMode.ESCAPE_GUARD)
@@ -336,13 +339,16 @@ class ModemEngine:
         """The lines the module drives at ``now`` (CTS, DSR, RI, DCD) and STATUS/NETLIGHT."""
         powered = self.powered
         return ModuleLines(
-            cts=powered and (self.state.uart.flow_control[1] != IFC_RTS_CTS or self.wants_input),
+            cts=powered and (self.state.uart.flow_control[1] != IFC_RTS_CTS or self._input_room()),
             dsr=powered,
             ri=self.lines.ri_at(now),
             dcd=powered and (self.settings.dcd_mode == 0 or self.mode in _BRIDGED),
             status=powered,
             netlight=self._netlight(),
         )
+
+    def _input_room(self) -> bool:
+        return len(self._inbox) < CTS_OFF_AT and self.wants_input
 
     def _netlight(self) -> Netlight:
         radio = self.state.radio

@@ -10,7 +10,7 @@ from modemu.control.ops import run_operation
 from modemu.control.target import FaultTarget
 from modemu.errors import ControlError
 from modemu.modem.commands.power import press_pwrkey, press_reset
-from modemu.modem.engine import HELD_OUTPUT_LIMIT
+from modemu.modem.engine import CTS_OFF_AT, HELD_OUTPUT_LIMIT
 from modemu.modem.faults import inject_urc
 from modemu.modem.lines import Netlight, ri_category
 from modemu.modem.modes import PortMode
@@ -131,6 +131,11 @@ def test_cts_follows_the_modules_input_room_only_with_ifc_x_2(h: Harness) -> Non
     h.send(b"AT+IFC=2,2\r")
     h.open_tcp(0, mode=0)
     h.send(b"AT+QICLOSE=0\r")  # busy until the close completes: input is held
+    h.send(b"A" * (CTS_OFF_AT - 100))
+    assert h.engine.module_lines(h.now).cts
+    h.send(b"A" * 100)  # nearly full: CTS drops while the module still reads
+    assert h.engine.wants_input
+    assert not h.engine.module_lines(h.now).cts
     h.send(b"A" * 70_000)
     assert not h.engine.wants_input
     assert not h.engine.module_lines(h.now).cts
