@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from modemu.errors import ControlError
 from modemu.modem.modes import PortMode
 from modemu.net.base import Closed, Opened, Received
-
-from .bench import Bench
+from modemu.testing.faultbench import FaultBench as Bench
 
 FINAL = re.compile(rb"\r\n(OK|ERROR|\+CME ERROR: [^\r]*|SEND OK|SEND FAIL)\r\n")
 URC_MARK = b"+FAULTURC"

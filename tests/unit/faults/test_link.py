@@ -6,8 +6,8 @@ import pytest
 
 from modemu.errors import ControlError
 from modemu.net.base import Opened, Received
-
-from .bench import OK, Bench
+from modemu.testing.faultbench import OK
+from modemu.testing.faultbench import FaultBench as Bench
 
 
 def _slow() -> Bench:

@@ -7,8 +7,8 @@ import pytest
 from modemu.errors import ControlError
 from modemu.modem.modes import PortMode
 from modemu.net.base import Received
-
-from .bench import OK, Bench
+from modemu.testing.faultbench import OK
+from modemu.testing.faultbench import FaultBench as Bench
 
 BOOT = (
     b"\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n"

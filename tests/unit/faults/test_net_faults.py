@@ -6,8 +6,8 @@ import pytest
 
 from modemu.net.base import Closed, Opened, Resolved
 from modemu.net.policy import Policy, PolicyRule
-
-from .bench import OK, Bench
+from modemu.testing.faultbench import OK
+from modemu.testing.faultbench import FaultBench as Bench
 
 
 def test_refuse_answers_566_for_matching_opens_only() -> None:

@@ -10,8 +10,8 @@ from modemu.control.ops import OPERATIONS
 from modemu.control.scenario import load_scenario
 from modemu.errors import ControlError
 from modemu.net.base import Opened, Received
-
-from .bench import OK, Bench
+from modemu.testing.faultbench import OK
+from modemu.testing.faultbench import FaultBench as Bench
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -1,6 +1,19 @@
-"""A module under faults without an event loop: engine + FaultyNet(FakeNet) + HostLine,
-one explicit clock. Scheduled callbacks (made-up net answers, UART gaps) run when the clock
-passes their time, in order, interleaved with the engine's own timers."""
+"""A module under faults with an explicit clock and no event loop: the engine, the fault and
+link wrappers over a :class:`~modemu.net.fake.FakeNet`, and the UART fault path.
+
+For tests that want scenarios and faults on the engine's clock -- a 60-second scenario in
+microseconds, the same bytes every run::
+
+    bench = FaultBench()
+    bench.activate()
+    bench.scenario([{"at": 20, "fault": "pdp-deact"}])
+    assert bench.advance(20.0) == b'\r\n+QIURC: "pdpdeact",1\r\n'
+
+``send``/``cmd`` type host bytes and return what the host sees; ``event`` hands the engine
+a network event as the back end would (through the fault wrappers); ``advance`` moves the
+clock, firing engine timers and scheduled callbacks (made-up net answers, link delays, UART
+gaps) in time order. Trace notes collect in ``notes``.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +33,8 @@ from modemu.net.faulty import FaultyNet
 from modemu.net.policy import Policy
 from modemu.transport.uartfaults import HostLine
 
+__all__ = ["FaultBench"]
+
 OK = b"\r\nOK\r\n"
 
 
@@ -31,7 +46,7 @@ class _Handle:
         self.cancelled = True
 
 
-class Bench:
+class FaultBench:
     def __init__(
         self, profile: Profile | None = None, policy: Policy | None = None, echo: bool = False
     ) -> None:
