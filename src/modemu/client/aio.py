@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +36,7 @@ from modemu.client.events import (
     Urc,
 )
 from modemu.client.listeners import UrcCallback, UrcNotifier, UrcSubscription
+from modemu.client.opening import OpenRequest, open_on_free_id
 from modemu.client.ports import DEFAULT_BAUDRATE, PortReader, has_modem_lines, open_port
 from modemu.client.protocol import ClientProtocol, Framing
 from modemu.client.services import (
@@ -60,7 +60,6 @@ from modemu.errors import (
     LocalProtocolError,
     ModemTimeout,
     ModemuError,
-    OperationError,
     PortError,
     SendFailed,
     cme_from_int,
@@ -491,48 +490,8 @@ class AsyncModem(AsyncClosing):
         """Release our record of ``conn_id`` (after ``AT+QICLOSE``)."""
         self.table.release(conn_id)
 
-    async def _open(self, request: _OpenRequest, timeout: float) -> int:
-        """``AT+QIOPEN`` on a free id; an id the module already uses (563) is skipped."""
-        tried: set[int] = set()
-        while True:
-            conn_id = self.table.allocate(tried)
-            try:
-                err = await self._open_id(conn_id, request, timeout)
-            except BaseException:
-                self.table.release(conn_id)
-                raise
-            if err == 0:
-                return conn_id
-            self.table.release(conn_id)
-            if err != QiError.ID_IN_USE:
-                raise OperationError(f"opening {request.describe()}", err)
-            tried.add(conn_id)
-
-    async def _open_id(self, conn_id: int, request: _OpenRequest, timeout: float) -> QiError | int:
-        line = request.line(conn_id)
-        if request.mode == AccessMode.TRANSPARENT:
-            return await self._open_transparent(line, timeout)
-        with self.subscribe(lambda urc: _open_result(urc, conn_id) is not None) as sub:
-            await self.command(line)
-            try:
-                urc = await sub.get(timeout)
-            except TimeoutError:
-                raise ModemTimeout(f"no +QIOPEN result for socket {conn_id}") from None
-        result = _open_result(urc, conn_id)
-        return qi_error_from_int(result.err if result is not None else QiError.UNKNOWN)
-
-    async def _open_transparent(self, line: str, timeout: float) -> QiError | int:
-        """Transparent QIOPEN answers ``CONNECT`` or ``ERROR``, never a URC (spec §5.1)."""
-        response = await self.transact(line, timeout=timeout)
-        if response.kind is FinalKind.CONNECT:
-            return 0
-        try:
-            await self.raise_for(response)
-        except CommandError as exc:
-            if exc.qi_error is None:
-                raise
-            return exc.qi_error
-        return QiError.UNKNOWN
+    async def _open(self, request: OpenRequest, timeout: float) -> int:
+        return await open_on_free_id(self, request, timeout)
 
     async def connect(
         self,
@@ -545,7 +504,7 @@ class AsyncModem(AsyncClosing):
         timeout: float = OPEN_TIMEOUT,
     ) -> AsyncSocket:
         """A TCP client socket (buffer mode, or direct push with ``push=True``)."""
-        request = _OpenRequest(ServiceType.TCP, host, port, local_port, _mode(push), cid)
+        request = OpenRequest(ServiceType.TCP, host, port, local_port, _mode(push), cid)
         return await self._client(request, timeout)
 
     async def udp_socket(
@@ -559,10 +518,10 @@ class AsyncModem(AsyncClosing):
         timeout: float = OPEN_TIMEOUT,
     ) -> AsyncSocket:
         """A connected UDP client socket: ``send``/``recv`` whole datagrams."""
-        request = _OpenRequest(ServiceType.UDP, host, port, local_port, _mode(push), cid)
+        request = OpenRequest(ServiceType.UDP, host, port, local_port, _mode(push), cid)
         return await self._client(request, timeout)
 
-    async def _client(self, request: _OpenRequest, timeout: float) -> AsyncSocket:
+    async def _client(self, request: OpenRequest, timeout: float) -> AsyncSocket:
         conn_id = await self._open(request, timeout)
         remote = (request.host, request.remote_port)
         sock = AsyncSocket(
@@ -580,7 +539,7 @@ class AsyncModem(AsyncClosing):
     ) -> AsyncSocket:
         """An unconnected UDP endpoint: ``sendto``/``recvfrom`` any peer."""
         service = ServiceType.UDP_SERVICE
-        request = _OpenRequest(service, "127.0.0.1", 0, local_port, _mode(push), cid)
+        request = OpenRequest(service, "127.0.0.1", 0, local_port, _mode(push), cid)
         conn_id = await self._open(request, timeout)
         sock = AsyncSocket(
             self, conn_id, ServiceType.UDP_SERVICE, None, context_id=cid, local_port=local_port
@@ -591,7 +550,7 @@ class AsyncModem(AsyncClosing):
         self, local_port: int, *, cid: int = 1, timeout: float = OPEN_TIMEOUT
     ) -> AsyncListener:
         """A TCP listener on the module; clients arrive through :meth:`AsyncListener.accept`."""
-        request = _OpenRequest(
+        request = OpenRequest(
             ServiceType.TCP_LISTENER, "127.0.0.1", 0, local_port, AccessMode.BUFFER, cid
         )
         conn_id = await self._open(request, timeout)
@@ -620,7 +579,7 @@ class AsyncModem(AsyncClosing):
         closed (``+++``, then ``AT+QICLOSE``) and no other command can run.
         """
         if transparent:
-            request = _OpenRequest(ServiceType.TCP, host, port, 0, AccessMode.TRANSPARENT, cid)
+            request = OpenRequest(ServiceType.TCP, host, port, 0, AccessMode.TRANSPARENT, cid)
             conn_id = await self._open(request, timeout)  # the id stays reserved until closed
             tt = TransparentTransport(self._loop, self, conn_id, (host, port))
             self._transparent = tt
@@ -710,25 +669,6 @@ class AsyncModem(AsyncClosing):
         return parse_module_time("20" + args[0].text)
 
 
-@dataclass(frozen=True)
-class _OpenRequest:
-    """The arguments of one ``AT+QIOPEN`` apart from the connect id."""
-
-    service: ServiceType
-    host: str
-    remote_port: int
-    local_port: int
-    mode: AccessMode
-    cid: int
-
-    def line(self, conn_id: int) -> str:
-        args = (self.cid, conn_id, self.service.value, self.host, self.remote_port)
-        return "AT+QIOPEN=" + format_args(*args, self.local_port, int(self.mode))
-
-    def describe(self) -> str:
-        return f"{self.service.value} {self.host}:{self.remote_port or self.local_port}"
-
-
 def _mode(push: bool) -> AccessMode:
     return AccessMode.PUSH if push else AccessMode.BUFFER
 
@@ -737,12 +677,6 @@ def _value(arg: Arg) -> int | str:
     if not arg.quoted and arg.text.lstrip("-").isdigit():
         return int(arg.text)
     return arg.text
-
-
-def _open_result(urc: Urc, conn_id: int) -> u.OpenResult | None:
-    """``urc`` if it is the ``+QIOPEN`` result for ``conn_id``."""
-    event = urc.event
-    return event if isinstance(event, u.OpenResult) and event.conn_id == conn_id else None
 
 
 def _cme_code(response: Response) -> int | None:
