@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from modemu.errors import ModemuError
-from modemu.net.pcap import PcapObserver
-from modemu.trace.files import open_private_binary
+
+if TYPE_CHECKING:  # the capture writer loads with --pcap, not with the parser
+    from modemu.net.pcap import PcapObserver
 
 __all__ = ["open_capture"]
 
@@ -15,4 +18,7 @@ def open_capture(path: str) -> PcapObserver:
         import dpkt  # noqa: F401, PLC0415 - only to give a clear error before creating the file
     except ImportError:
         raise ModemuError("--pcap needs dpkt: python3 -m pip install 'modemu[pcap]'") from None
+    from modemu.net.pcap import PcapObserver  # noqa: PLC0415
+    from modemu.trace.files import open_private_binary  # noqa: PLC0415
+
     return PcapObserver(open_private_binary(path))

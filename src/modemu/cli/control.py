@@ -9,10 +9,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from modemu.errors import ControlError
-from modemu.net.policy import Policy
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded when used: `modemu --help` stays quick
     from modemu.control.scenario import Scenario
+    from modemu.net.policy import Policy
 
 __all__ = [
     "add_commands",
@@ -109,6 +109,8 @@ def control_is_default(args: argparse.Namespace) -> bool:
 
 def policy_from_args(args: argparse.Namespace) -> Policy:
     try:
+        from modemu.net.policy import Policy  # noqa: PLC0415
+
         return Policy.from_rules(args.allow, args.deny)
     except ValueError as exc:
         raise ControlError(f"--allow/--deny: {exc}") from None

@@ -53,9 +53,7 @@ def add_fleet_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--count", type=_count, required=True, metavar="N", help="how many modules"
-    )
+    parser.add_argument("--count", type=_count, required=True, metavar="N", help="how many modules")
     where = parser.add_argument_group("where hosts connect (exactly one)")
     link = where.add_mutually_exclusive_group(required=True)
     link.add_argument(
@@ -101,9 +99,7 @@ def add_fleet_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     files.add_argument(
         "--trace-dir", type=Path, metavar="DIR", help="a trace per module, DIR/modem-NNNN.jsonl"
     )
-    files.add_argument(
-        "--trace-redact", action="store_true", help="mask credentials in the traces"
-    )
+    files.add_argument("--trace-redact", action="store_true", help="mask credentials in the traces")
     parser.add_argument(
         "--no-uvloop", action="store_true", help="use the standard asyncio loop, not uvloop"
     )
@@ -201,5 +197,3 @@ async def _serve(args: argparse.Namespace, layout: FleetLayout) -> int:
     finally:
         await fleet.aclose()
     return EXIT_OK
-
-

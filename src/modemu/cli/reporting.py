@@ -7,11 +7,9 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from modemu.tools.verdict import Palette, render
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the verdict renderer loads when a report is printed
     from modemu.tools.replay import Summary
-    from modemu.tools.verdict import Outcome
+    from modemu.tools.verdict import Outcome, Palette
 
 __all__ = ["EXIT_DIFFER", "Reporter", "add_report_args"]
 
@@ -34,6 +32,8 @@ def add_report_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _palette(choice: str, stream: TextIO) -> Palette:
+    from modemu.tools.verdict import Palette  # noqa: PLC0415
+
     if choice == "auto":
         return Palette(stream.isatty() and "NO_COLOR" not in os.environ)
     return Palette(choice == "always")
@@ -57,6 +57,8 @@ class Reporter:
 
     def report(self, outcome: Outcome) -> None:
         if outcome.differs and not self.quiet:
+            from modemu.tools.verdict import render  # noqa: PLC0415
+
             print(render(outcome, self.palette, self.labels, self.timeout), file=self.stream)
             print(file=self.stream)
 

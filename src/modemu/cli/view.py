@@ -6,9 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from modemu.trace import TraceFormatError, iter_records
-from modemu.view import build_timeline, render_page
-
 __all__ = ["add_parser", "run"]
 
 DESCRIPTION = """\
@@ -50,6 +47,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     source = Path(args.transcript)
     output = args.output or str(source.with_suffix(".html"))
+    from modemu.trace import TraceFormatError, iter_records  # noqa: PLC0415 - keeps --help quick
+    from modemu.view import build_timeline, render_page  # noqa: PLC0415
+
     records = iter_records(source, allow_truncated=args.allow_truncated)
     try:
         page = render_page(build_timeline(records), args.title or source.name)

@@ -14,14 +14,10 @@ bad profile is refused at start with the file and the key named, never later in 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any, get_type_hints
-
-from modemu.modem.state import QiConfig
 
 PROFILE_VERSION = 1
 """The ``version`` a profile file declares; files without it are read as this version."""
@@ -260,6 +256,8 @@ def validate(profile: Profile) -> Profile:
         _check(0 <= seconds <= MAX_DELAY, f"{name} must be 0-600 seconds")
     _known("qicfg_keys", profile.qicfg_keys, QICFG_KEYS)
     _known("qcfg_keys", profile.qcfg_keys, QCFG_KEYS)
+    from modemu.modem.state import QiConfig  # noqa: PLC0415 - the module state, not for --help
+
     try:
         QiConfig.with_defaults(profile.qicfg_defaults)
     except ValueError as exc:
@@ -372,6 +370,8 @@ def _parent_path(path: Path, parent: str) -> Path:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # noqa: PLC0415 - profile files are read at start, not for `modemu --help`
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -412,6 +412,8 @@ def _flatten(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _shipped_dir() -> Path:
+    from importlib import resources  # noqa: PLC0415 - see _read_toml
+
     return Path(str(resources.files("modemu.profiles")))
 
 
