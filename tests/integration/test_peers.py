@@ -157,9 +157,15 @@ def test_module_sets_its_clock_from_the_ntp_peer(
 
 
 def test_module_sees_the_scripted_reset(host: PtyHost, modemu_peer: Callable[..., Peer]) -> None:
-    peer = modemu_peer("script", script=["send:HELLO", "reset"])
+    # the peer waits for a byte first: a reset racing the connect itself is another test
+    peer = modemu_peer("script", script=["expect:1", "send:HELLO", "reset"])
     host.command(f'AT+QIOPEN=1,1,"TCP","127.0.0.1",{peer.port},0,0', until=b"+QIOPEN: 1,0\r\n")
+    host.write(b"AT+QISEND=1,1\r\n")
+    host.read_until(b">")
+    host.write(b"!")
+    host.read_until(b"SEND OK\r\n")
     seen = host.read_until(b'+QIURC: "closed",1\r\n')
     assert b'+QIURC: "recv",1' in seen
     assert host.command("AT+QIRD=1,10") == b"\r\n+QIRD: 5\r\nHELLO\r\n" + OK
+    assert peer.received == b"!"
     host.close()
