@@ -205,6 +205,8 @@ class VirtualModem:
         self.on_attach = on_attach
         self._attached_once = False
         self._lines_timer: asyncio.TimerHandle | None = None
+        self._release: asyncio.TimerHandle | None = None
+        """Pending release of held output to a host that has just come back."""
         self._lined_engine: LinedEngine | None = None
         self._line_transport = transport if isinstance(transport, LineTransport) else None
 
@@ -400,8 +402,9 @@ class VirtualModem:
             await self._link.aclose()
         finally:
             self._cancel_timer()
-            if self._lines_timer is not None:
-                self._lines_timer.cancel()
+            for handle in (self._lines_timer, self._release):
+                if handle is not None:
+                    handle.cancel()
             await self._close_net()
             self._close_tracer()
 
@@ -574,14 +577,30 @@ class VirtualModem:
             return
         first = not self._attached_once
         self._attached_once = True
-        self._call(engine.set_host_line, "present", True, self.now())
         if self.on_attach == "reboot":
+            self._call(engine.set_host_line, "present", True, self.now())
             self.reboot()
-        elif first and self.power_on == "attach":
-            self._call(engine.boot_at, self.now() + self.attach_boot_delay)
+        elif first:
+            self._call(engine.set_host_line, "present", True, self.now())
+            if self.power_on == "attach":
+                self._call(engine.boot_at, self.now() + self.attach_boot_delay)
+        else:
+            # A host came back to held output: let it finish opening the port first (a
+            # pyserial socket:// open drains what has already arrived, rfc2217's purges).
+            self._release = self.loop.call_later(self.attach_boot_delay, self._release_held)
+
+    def _release_held(self) -> None:
+        self._release = None
+        engine = self._lined()
+        if engine is not None:
+            self.trace_event("held-output-released")
+            self._call(engine.set_host_line, "present", True, self.now())
 
     def _on_host_detached(self) -> None:
         self.trace_event("host-detached")
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
         engine = self._lined()
         if engine is not None:
             self._call(engine.set_host_line, "present", False, self.now())

@@ -356,30 +356,64 @@ def test_tcp_host_away_loses_nothing(mode: int) -> None:
             async with VirtualModem(
                 transport=transport, net_config=NetConfig(), power_on="attach"
             ) as vm:
-                host = await RawHost.connect(transport.port)
-                await host.expect(BOOT_END)
-                await host.command(b"ATE0\r")
-                await host.command(b"AT+QIACT=1\r")
-                line = f'AT+QIOPEN=1,0,"TCP","{LOOPBACK}",{port},0,{mode}\r'.encode()
-                if mode == 2:
-                    await host.command(line, b"\r\nCONNECT\r\n")
-                else:
-                    await host.command(line)
-                    await host.expect(b"+QIOPEN: 0,0\r\n")
+                await _open_and_leave(transport.port, port, mode)
                 await asyncio.wait_for(connected.wait(), TIMEOUT)
-                await host.close()
-                peer = peers[0]
-                peer.write(payload)
-                slot = vm.engine.sockets.slots[0]  # type: ignore[attr-defined]
-                for _ in range(2000):  # back-pressure: the module stops reading the peer
-                    if slot.paused:
-                        break
-                    await asyncio.sleep(0.005)
-                assert slot.paused
+                peers[0].write(payload)
+                await _until_paused(vm)  # back-pressure: the module stops reading the peer
                 host = await RawHost.connect(transport.port)
                 got = await _collect(host, mode, len(payload))
                 assert got == payload
                 await host.close()
+
+    run(main())
+
+
+async def _open_and_leave(module_port: int, peer_port: int, mode: int) -> None:
+    """A host boots the module, opens socket 0 to the peer in ``mode`` and goes away."""
+    host = await RawHost.connect(module_port)
+    await host.expect(BOOT_END)
+    await host.command(b"ATE0\r")
+    await host.command(b"AT+QIACT=1\r")
+    line = f'AT+QIOPEN=1,0,"TCP","{LOOPBACK}",{peer_port},0,{mode}\r'.encode()
+    if mode == 2:
+        await host.command(line, b"\r\nCONNECT\r\n")
+    else:
+        await host.command(line)
+        await host.expect(b"+QIOPEN: 0,0\r\n")
+    await host.close()
+
+
+async def _until_paused(vm: VirtualModem) -> None:
+    slot = vm.engine.sockets.slots[0]  # type: ignore[attr-defined]
+    for _ in range(2000):
+        if slot.paused:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the module kept reading the peer while no host was attached")
+
+
+def test_a_pyserial_host_that_comes_back_gets_the_held_output() -> None:
+    """pyserial's socket:// open drains whatever arrived already: held output waits for
+    the attach delay, so it arrives after the open."""
+
+    async def main() -> None:
+        talker, peers, connected = talking_peer()
+        async with tcp_peer(talker) as port:
+            transport = TcpTransport()
+            async with VirtualModem(
+                transport=transport, net_config=NetConfig(), power_on="attach"
+            ) as vm:
+                await _open_and_leave(transport.port, port, 1)
+                await asyncio.wait_for(connected.wait(), TIMEOUT)
+                peers[0].write(b"while away")
+                await _until_paused(vm)
+
+                def come_back() -> bytes:
+                    with serial.serial_for_url(transport.url, timeout=TIMEOUT) as ser:
+                        return expect(ser, b"while away\r\n")
+
+                got = await asyncio.to_thread(come_back)
+                assert got == b'\r\n+QIURC: "recv",0,10\r\nwhile away\r\n'
 
     run(main())
 
