@@ -78,6 +78,7 @@ from modemu.net.listener import TcpListener
 from modemu.net.ntp import NtpTimeoutError, sntp_time
 from modemu.net.opening import (
     OpenError,
+    ResetAfterConnectError,
     open_tcp_client,
     open_tcp_listener,
     open_udp_client,
@@ -202,6 +203,13 @@ class AsyncioNet:
     async def _open(self, slot: _Slot, request: _OpenRequest) -> None:
         try:
             local, remote = await self._establish(slot, request)
+        except ResetAfterConnectError as exc:
+            log.info("open %d: connected, then reset by the peer", slot.conn_id)
+            if self._slots.get(slot.conn_id) is slot:
+                del self._slots[slot.conn_id]
+                self._emit(Opened(slot.conn_id, exc.local, exc.remote))
+                self._emit(PeerClosed(slot.conn_id, error=True))
+            return
         except OpenError as exc:
             log.info("open %d (%s) failed: %s", slot.conn_id, slot.service.value, exc)
             if self._slots.get(slot.conn_id) is slot:  # else close() took it: stay quiet

@@ -36,6 +36,20 @@ class OpenError(Exception):
         self.failure = failure
 
 
+class ResetAfterConnectError(OpenError):
+    """The handshake completed, then the peer reset before the socket was handed over.
+
+    ``connect()`` reports ``ECONNRESET`` only for a connection that was established (a refused
+    SYN is ``ECONNREFUSED``), so on the network the open *succeeded* and the connection then
+    died: a module answers ``+QIOPEN: <id>,0`` and then ``+QIURC: "closed",<id>``, not 566.
+    """
+
+    def __init__(self, local: Address, remote: Address, reason: str) -> None:
+        super().__init__(NetFailure.CONNECT, reason)
+        self.local = local
+        self.remote = remote
+
+
 def _new_socket(kind: int) -> socket.socket:
     try:
         sock = socket.socket(socket.AF_INET, kind)
@@ -94,6 +108,8 @@ async def open_tcp_client(
             _bind(sock, _ANY, local_port, reuse=True)
         try:
             await asyncio.wait_for(loop.sock_connect(sock, remote), timeout)
+        except ConnectionResetError as exc:
+            raise ResetAfterConnectError(_sockname(sock), remote, f"reset at {remote}") from exc
         except (OSError, TimeoutError) as exc:
             raise OpenError(NetFailure.CONNECT, f"connect {remote}: {exc!r}") from exc
         local = _sockname(sock)

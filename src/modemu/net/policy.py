@@ -30,6 +30,7 @@ def destination_matches(host_pattern: str, port_wanted: int, host: str, port: in
         return False
     return host_pattern == "*" or fnmatch.fnmatchcase(host.lower(), host_pattern.lower())
 
+
 MAX_PORT = 65535
 
 

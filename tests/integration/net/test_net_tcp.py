@@ -78,6 +78,34 @@ def test_refused_is_566(net_run):
     net_run(body)
 
 
+def test_reset_right_after_the_handshake_is_an_open_then_a_close(net_run, monkeypatch):
+    """``connect()`` reports ECONNRESET only once the handshake completed: the module must say
+    ``+QIOPEN: <id>,0`` then ``closed`` (a peer that accepts and resets at once), not 566.
+
+    The reset is made to land before the connect completes by wrapping the loop's
+    ``sock_connect``, which the race with a real peer makes only sometimes."""
+
+    async def body():
+        loop = asyncio.get_running_loop()
+        real_connect = loop.sock_connect
+
+        async def connect_then_reset(sock, address):
+            await real_connect(sock, address)
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+        monkeypatch.setattr(loop, "sock_connect", connect_then_reset)
+        async with tcp_server(echo_handler) as port, open_net() as (net, rec):
+            open_tcp(net, 4, port)
+            opened = await rec.wait(Opened, conn_id=4)
+            assert opened.remote == (LOOPBACK, port) and opened.local[1] > 0
+            assert (await rec.wait(PeerClosed, conn_id=4)).error
+            assert not rec.of(OpenFailed)
+            net.close(4, 0)
+            await rec.wait(Closed, conn_id=4)
+
+    net_run(body)
+
+
 async def _wait_n(rec, cls, n):
     async def scan():
         while len(rec.of(cls)) < n:
