@@ -63,6 +63,7 @@ class Item:
 _DATA_PROMPT_COMMANDS = ("+QISEND", "+QISENDEX")
 _TRANSPARENT_COMMANDS = ("+QIOPEN", "O", "+QISWTMD")
 _URC_PREFIXES = ("+QIURC:", "RDY", "APP RDY", "POWERED DOWN", "+QIND:", "+CPIN:")
+_BOOT_LINES = ("RDY",)
 _QIRD_HEADER = re.compile(r"^\+QIRD: (\d+)")
 _PUSH_RECV = re.compile(r'^\+QIURC: "recv",\d+,(\d+)')
 _FIXED_SEND = re.compile(r"^AT\+QISEND=\d+,(\d+)", re.IGNORECASE)
@@ -141,11 +142,12 @@ class TimelineBuilder:
     # -- host → module ------------------------------------------------------------------
 
     def _drain_rx(self) -> None:
-        if self._lf_ends_line and self._rx:
-            self._lf_ends_line = False
-            if self._rx.startswith(b"\n"):  # the LF after S3 is part of the terminator
-                del self._rx[:1]
         while self._rx:
+            if self._lf_ends_line:
+                self._lf_ends_line = False
+                if self._rx.startswith(b"\n"):  # the LF after S3 is part of the terminator
+                    del self._rx[:1]
+                    continue
             if self._mode is _Mode.COMMAND:
                 if not self._take_command_line():
                     return
@@ -287,11 +289,22 @@ class TimelineBuilder:
         if kind is not None and self._pending is not None:
             self._final(line, kind)
             return
+        if line in _BOOT_LINES:
+            self._booted()
         if self._is_urc(line):
             self._add(ItemKind.URC, Lane.MODULE, Lane.HOST, line)
         else:
             self._add(ItemKind.INFO, Lane.MODULE, Lane.HOST, line)
         self._expect_payload(line)
+
+    def _booted(self) -> None:
+        """``RDY``: the module (re)started, so whatever the host was in the middle of is over
+        (a reboot fault mid data entry, a power cycle): back to command mode, nothing pending."""
+        self._pending = None
+        self._send_remaining = None
+        self._entry_echo.clear()
+        self._tx_payload_remaining = 0
+        self._set_mode(_Mode.COMMAND)
 
     def _final(self, line: str, kind: FinalKind) -> None:
         item = ItemKind.FINAL if kind.success else ItemKind.ERROR

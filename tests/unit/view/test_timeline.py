@@ -186,3 +186,24 @@ def test_how_chunks_are_split_never_changes_the_items(cuts: list[int]) -> None:
     pieces += [tx(c) for c in _split(module[19:], cuts)]
     pieces += [rx(c) for c in _split(host[20:], cuts)]
     assert summary(pieces) == summary(whole)
+
+
+def test_rdy_ends_a_data_entry_cut_short_by_a_reboot() -> None:
+    records = [
+        rx(b"AT+QISEND=0,4\r\n"),
+        tx(b"\r\n>"),
+        rx(b"da"),
+        Event(0.0, "fault", {"fault": "reboot"}),
+        tx(b"\r\nRDY\r\n"),
+        rx(b"AT\r\n"),
+        tx(b"AT\r\r\nOK\r\n"),
+    ]
+    items = list(build_timeline(records))
+    assert [i.text for i in items if i.kind is ItemKind.MODE] == ["data entry", "command mode"]
+    assert summary(records)[-4:] == [
+        ("urc", "RDY"),
+        ("command", "AT"),
+        ("echo", "AT"),
+        ("final", "OK"),
+    ]
+    assert [i.data for i in items if i.kind is ItemKind.PAYLOAD] == [b"da"]
