@@ -59,3 +59,32 @@ def test_names_still_resolve_on_use() -> None:
         assert sorted(package.__all__) == sorted(package._WHERE)
     with pytest.raises(AttributeError):
         _ = client.NoSuchName
+
+
+def test_an_address_literal_never_loads_dnspython() -> None:
+    """The first ``AT+QIOPEN`` to ``"127.0.0.1"`` must not pay dnspython's import."""
+    code = (
+        "import asyncio\n"
+        "from modemu.net.dns import resolve_ipv4\n"
+        "for host in ('127.0.0.1', 'localhost', 'LOCALHOST.'):\n"
+        "    answer = asyncio.run(resolve_ipv4(host, (), 53, 1.0))\n"
+        "    assert answer.addresses == ('127.0.0.1',), answer\n"
+    )
+    loaded = _loaded_after(code)
+    assert not any(name.split(".")[0] == "dns" for name in loaded)
+
+
+def test_warmup_loads_what_is_missing_and_restores_the_switch_interval() -> None:
+    code = (
+        "import sys\n"
+        "from modemu.warmup import HEAVY_MODULES, start_warmup, warm\n"
+        "before = sys.getswitchinterval()\n"
+        "assert warm(['json', 'modemu_no_such_module']) == ['json']\n"
+        "thread = start_warmup(('dns.resolver', 'modemu_no_such_module'))\n"
+        "assert thread is not None and thread.daemon\n"
+        "thread.join(60)\n"
+        "assert not thread.is_alive()\n"
+        "assert sys.getswitchinterval() == before, sys.getswitchinterval()\n"
+        "assert start_warmup(('dns.resolver',)) is None  # nothing left to load\n"
+    )
+    assert "dns.resolver" in _loaded_after(code)

@@ -45,6 +45,7 @@ from modemu.cli.power import add_power_args, install_reboot_signal, power_option
 from modemu.cli.profiles import add_profiles_command
 from modemu.errors import ModemuError
 from modemu.modem.profile import ProfileError
+from modemu.warmup import WARM_DELAY, start_warmup
 
 if TYPE_CHECKING:  # the server, asyncio and the transports load when a command runs
     from modemu.server import VirtualModem
@@ -183,6 +184,8 @@ async def _serve_async(args: argparse.Namespace) -> int:
         install_signal_handlers(modem.stop)
         install_reboot_signal(modem)
         print(announcement(modem.transport), flush=True)
+        # dnspython & co. load in the background soon, not in the first QIOPEN/QPING/QNTP
+        modem.loop.call_later(WARM_DELAY, start_warmup)
         await modem.serve_forever()
     return EXIT_OK
 

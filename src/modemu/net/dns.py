@@ -111,11 +111,6 @@ def _failure_code(exc: dns.resolver.NoNameservers) -> NetFailure:
 
 async def resolve_ipv4(host: str, servers: Sequence[str], port: int, timeout: float) -> DnsAnswer:
     """Look up the A records of ``host``; raises :class:`DnsError` saying why not."""
-    import dns.exception  # noqa: PLC0415
-    import dns.name  # noqa: PLC0415
-    import dns.rdatatype  # noqa: PLC0415
-    import dns.resolver  # noqa: PLC0415
-
     literal = ipv4_literal(host)
     if literal is not None:
         return DnsAnswer((literal,), 0)
@@ -123,6 +118,13 @@ async def resolve_ipv4(host: str, servers: Sequence[str], port: int, timeout: fl
         raise DnsError(NOT_RESOLVED, f"invalid IPv4 address {host!r}")
     if host.rstrip(".").lower() == "localhost":
         return DnsAnswer((LOCALHOST,), 0)
+    # dnspython loads only for a real name (~150-250 ms the first time): an IP literal or
+    # localhost never pays it (servers pre-warm it in the background: ``prewarm_imports``).
+    import dns.exception  # noqa: PLC0415
+    import dns.name  # noqa: PLC0415
+    import dns.rdatatype  # noqa: PLC0415
+    import dns.resolver  # noqa: PLC0415
+
     try:
         name = dns.name.from_text(host)
     except dns.exception.DNSException as exc:
