@@ -107,6 +107,44 @@ def poll_fleet(fds: list[int], seconds: float) -> Polled:
     return Polled(samples, skipped)
 
 
+PTY_NR = Path("/proc/sys/kernel/pty/nr")
+PTY_MAX = Path("/proc/sys/kernel/pty/max")
+PTY_WAIT = 60.0
+"""Seconds to wait for the kernel to free enough ptys before a fleet starts."""
+
+
+def wait_for_ptys(count: int, timeout: float = PTY_WAIT) -> None:
+    """Wait until ``count`` more ptys fit under the kernel's cap, or fail saying why.
+
+    The kernel frees a closed pty from a work queue, after the process that held it has
+    exited: on a loaded machine the previous fleet's 4,000 ptys can still count for a while,
+    and the next fleet then fails part-way (what "c_responder did not start" was). Other
+    programs' ptys count too."""
+    if not PTY_NR.exists():
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        in_use, cap = int(PTY_NR.read_text()), int(PTY_MAX.read_text())
+        if in_use + count <= cap:
+            return
+        if time.monotonic() > deadline:
+            raise BenchError(
+                f"{count} ptys do not fit: {in_use} of the kernel's {cap} still in use after "
+                f"{timeout:.0f} s (kernel.pty.max; other programs' ptys count too)"
+            )
+        time.sleep(0.2)
+
+
+def _failed_start(what: str, proc: subprocess.Popen[bytes], stderr: Path) -> BenchError:
+    """Why a fleet server did not start: its exit status and what it wrote on stderr."""
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        return BenchError(f"{what} did not start (still running, printed nothing)")
+    err = stderr.read_text(errors="replace").strip()[-2000:]
+    return BenchError(f"{what} did not start (exit {proc.returncode}): {err or 'no message'}")
+
+
 @contextlib.contextmanager
 def _server(
     kind: str, count: int, kmem: KernelMemory, where: Path
@@ -118,24 +156,28 @@ def _server(
         argv = [str(C_RESPONDER), "-n", str(count)]
     else:
         argv = [sys.executable, "-m", "bench.scale_server", str(count), str(where)]
-    proc = subprocess.Popen(
-        argv,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        cwd=BENCH_DIR.parent,
-        preexec_fn=kmem.join,  # noqa: PLW1509 - no threads here; the cgroup must hold it from birth
-    )
+    wait_for_ptys(count)
+    stderr = where / f"{kind}-stderr.txt"  # a file, not a pipe: a long run never blocks on it
+    with stderr.open("wb") as err_file:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+            cwd=BENCH_DIR.parent,
+            preexec_fn=kmem.join,  # noqa: PLW1509 - no threads here; the cgroup holds it from birth
+        )
     try:
         assert proc.stdout is not None
         if kind == "c":
             paths = [proc.stdout.readline().decode().strip() for _ in range(count)]
             if not all(paths):
-                raise BenchError("c_responder did not start")
+                raise _failed_start("c_responder", proc, stderr)
             info: dict[str, Any] = {"paths": paths, "base_rss_kib": 0, "base_kernel_kib": 0}
         else:
             line = proc.stdout.readline()
             if not line:
-                raise BenchError("scale server did not start")
+                raise _failed_start("scale server", proc, stderr)
             info = json.loads(line)
         yield proc.pid, info
     finally:

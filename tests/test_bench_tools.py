@@ -63,3 +63,32 @@ def test_every_committed_result_is_in_the_doc() -> None:
 def test_splice_refuses_a_doc_without_markers() -> None:
     with pytest.raises(ValueError):
         report.splice("no markers here", "| table |")
+
+
+def test_a_fleet_that_cannot_fit_under_the_pty_cap_fails_saying_why(tmp_path: Path) -> None:
+    from bench import scale  # noqa: PLC0415 - imports modemu's pty transport
+
+    nr, cap = tmp_path / "nr", tmp_path / "max"
+    nr.write_text("4000\n")
+    cap.write_text("4096\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scale, "PTY_NR", nr)
+        patch.setattr(scale, "PTY_MAX", cap)
+        scale.wait_for_ptys(96, timeout=0)  # fits exactly
+        with pytest.raises(kit.BenchError, match=r"4000 of the kernel's 4096 still in use"):
+            scale.wait_for_ptys(97, timeout=0)
+
+
+def test_a_fleet_server_that_dies_reports_its_stderr(tmp_path: Path) -> None:
+    import subprocess  # noqa: PLC0415
+
+    from bench import scale  # noqa: PLC0415
+
+    err = tmp_path / "stderr.txt"
+    with err.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.exit('pty: No space left on device')"],
+            stderr=sink,
+        )
+    error = scale._failed_start("c_responder", proc, err)
+    assert "c_responder did not start (exit 1): pty: No space left on device" in str(error)
