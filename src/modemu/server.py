@@ -562,9 +562,20 @@ class VirtualModem:
         self._call(self.engine.handle_net, event, self.now())
 
     def _on_host_data(self, data: bytes) -> None:
+        """:meth:`_call` of ``receive_data``, written out: this is every command's path."""
         if self.tracer is not None:
             self.tracer.chunk("rx", data)
-        self._call(self.engine.receive_data, data, self.now())
+        engine = self._engine
+        if engine is None or self._closing:
+            return
+        self._busy = True
+        try:
+            engine.receive_data(data, self.loop.time())
+        except Exception:
+            log.exception("engine failed in receive_data")
+        finally:
+            self._busy = False
+        self.pump()
 
     def _on_host_writable(self, writable: bool) -> None:
         self.trace_event("host-writable", writable=writable)

@@ -61,10 +61,14 @@ def _special_bytes(s3: int, s5: int) -> re.Pattern[bytes]:
 
 
 def _whole_line(s3: int, s5: int) -> re.Pattern[bytes]:
-    """A complete plain command line: ``AT``, ordinary characters only, then S3."""
+    """A complete plain command line: the bytes an idle reader drops (anything before the
+    first ``A``/``a``), ``AT``, ordinary characters only, then S3. Group 1 is the line from
+    its ``A``, group 2 the body."""
     ordinary = bytes(c for c in range(0x20, 0x7F) if c not in (s3, s5))
     chars = b"".join(re.escape(bytes((c,))) for c in ordinary)
-    return re.compile(rb"[Aa][Tt]([" + chars + rb"]*)" + re.escape(bytes((s3 & 0xFF,))))
+    return re.compile(
+        rb"[^Aa]*([Aa][Tt]([" + chars + rb"]*)" + re.escape(bytes((s3 & 0xFF,))) + rb")"
+    )
 
 
 @dataclass
@@ -120,14 +124,12 @@ class CommandLineReader:
         """The common case in one regex: idle, (dropped bytes,) ``AT``, ordinary characters
         within ``max_line``, S3. Returns (consumed, echo, line) exactly as the byte steps
         would, or None to take the general path."""
-        start = self._skip(data, 0, bytearray())  # idle: drops up to the first A
         if self._special_key != (self.s3, self.s5):
             self._refresh_patterns()
-        match = self._line.match(data, start)
-        if match is None or match.end(1) - match.start(1) > self.max_line:
+        match = self._line.match(data)  # idle: drops up to the first A, then the line
+        if match is None or match.end(2) - match.start(2) > self.max_line:
             return None
-        end = match.end()
-        return end, bytes(data[start:end]), CommandLine(bytes(match[1]).decode("latin-1"))
+        return match.end(), bytes(match[1]), CommandLine(bytes(match[2]).decode("latin-1"))
 
     def _refresh_patterns(self) -> None:
         self._special_key = (self.s3, self.s5)

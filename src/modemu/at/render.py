@@ -23,9 +23,19 @@ def info(lines: Sequence[str | bytes], verbose: bool) -> bytes:
 
 def result(code: Result, verbose: bool) -> bytes:
     """A V.250 final result: ``\\r\\nOK\\r\\n`` (ATV1) or ``0\\r`` (ATV0)."""
+    return _RESULTS[code, verbose]
+
+
+def _render_result(code: Result, verbose: bool) -> bytes:
     if verbose:
         return CRLF + code.text.encode() + CRLF
     return str(int(code)).encode() + b"\r"
+
+
+_RESULTS = {
+    (code, verbose): _render_result(code, verbose) for code in Result for verbose in (True, False)
+}
+"""Every final result pre-rendered: it is the tail of nearly every answer."""
 
 
 def text_result(text: str, verbose: bool) -> bytes:

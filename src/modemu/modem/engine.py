@@ -434,8 +434,9 @@ class ModemEngine:
         return sum(len(u[2]) for u in self._urcs if isinstance(u, tuple))
 
     def result(self, code: Result) -> None:
-        if not self.settings.quiet:
-            self._out += render.result(code, self.settings.verbose)
+        settings = self.state.settings
+        if not settings.quiet:
+            self._out += render.result(code, settings.verbose)
 
     def final_text(self, text: str) -> None:
         self._out += render.text_result(text, self.settings.verbose)
@@ -617,9 +618,14 @@ class ModemEngine:
                 if fed.echo:
                     self._out += fed.echo
                 if fed.event is not None:
+                    terminator = self._terminator
                     if not isinstance(fed.event, RepeatLine):  # ended by S3
-                        self._terminator.begin(self.now, self.profile.lf_wait)
+                        terminator.begin(self.now, self.profile.lf_wait)
                     self._on_line(fed.event)
+                    if self.mode is PortMode.COMMAND:
+                        # A data phase opens only from this line (deferred) or a pending
+                        # command (BUSY): otherwise nothing waits for the LF.
+                        terminator.settle()
             elif self.sink is not None and mode is not PortMode.BUSY:
                 used = self.sink.feed(data[pos:], self.now)
                 if used == 0 and self.mode is mode:
@@ -660,8 +666,10 @@ class ModemEngine:
             self._run_calls(list(parsed))
         finally:
             self._executing = False
-        self._flush_urcs()
-        self._run_after_line()
+        if self._urcs:
+            self._flush_urcs()
+        if self._after_line:
+            self._run_after_line()
 
     def _run_after_line(self) -> None:
         while self._after_line:

@@ -45,6 +45,13 @@ class TerminatorWait:
         """A command line was just ended by S3."""
         self.deadline = now + wait
 
+    def settle(self) -> None:
+        """The line just run opened no data phase: nothing waits for its LF, and in command
+        state the line reader drops a stray LF anyway, so the wait ends now instead of at
+        the next byte (no completion step per command line)."""
+        if not self.deferred:
+            self.deadline = None
+
     def take(self) -> list[Callable[[], None]]:
         """Mark the terminator complete; return the held actions, in order, to run."""
         self.deadline = None

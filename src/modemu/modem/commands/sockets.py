@@ -152,7 +152,8 @@ def state_line(m: ModemView, slot: SocketSlot) -> str:
 def socket_state(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         return None
-    slots = [s for s in m.sockets.slots if s.in_use]
+    initial = Phase.INITIAL  # SocketSlot.in_use, unrolled: every QISTATE poll checks 12 slots
+    slots = [s for s in m.sockets.slots if s.phase is not initial]
     if call.form is Form.SET:
         p = Params(call, 2, min_count=2)
         query = p.integer(0, 0, 1)
