@@ -411,7 +411,7 @@ class ModemEngine:
 
     def info(self, *lines: str | bytes) -> None:
         """Information text of the running command."""
-        self._out += render.info(lines, self.settings.verbose)
+        self._out += render.info(lines, self.state.settings.verbose)
 
     def urc(self, event: AnyUrc, payload: bytes | None = None, sep: bytes = b"\r\n") -> None:
         """Queue an unsolicited result code; ``payload`` follows the header after ``sep``
@@ -613,7 +613,7 @@ class ModemEngine:
                 continue
             mode = self.mode
             if mode is PortMode.COMMAND:
-                fed = self._reader.feed(data[pos:], self.settings.echo)
+                fed = self._reader.feed(data[pos:] if pos else data, self.state.settings.echo)
                 pos += fed.consumed
                 if fed.echo:
                     self._out += fed.echo
@@ -676,13 +676,14 @@ class ModemEngine:
             self._after_line.pop(0)()
 
     def _run_calls(self, calls: list[CommandCall]) -> None:
+        lookup = self.registry.lookup
         for index, call in enumerate(calls):
-            spec = self.registry.lookup(call.name)
+            spec = lookup(call.name)
             if spec is None:
                 self.result(Result.ERROR)
                 return
             if spec.kind is Kind.TCPIP:
-                self.settings.last_qi_error = 0
+                self.state.settings.last_qi_error = 0
             try:
                 outcome = self._invoke(spec, call)
             except CommandError as error:

@@ -163,7 +163,7 @@ def socket_state(m: ModemView, call: CommandCall) -> Outcome:
         else:
             conn_id = p.integer(1, 0, 11)
             slots = [s for s in slots if s.conn_id == conn_id]
-    m.info(*(state_line(m, s) for s in slots))
+    m.info(*[state_line(m, s) for s in slots])
     return None
 
 
