@@ -48,6 +48,8 @@ def test_help_runs_without_the_server() -> None:
     loaded = _loaded_after(code)
     assert "modemu.server" not in loaded
     assert not {name.split(".")[0] for name in loaded} & set(HEAVY)
+    # the profile and net config dataclasses load when a command runs, not for its help
+    assert not {"modemu.modem.profile", "modemu.net.base", "modemu.fleet"} & loaded
 
 
 def test_names_still_resolve_on_use() -> None:

@@ -13,14 +13,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from modemu.modem.choices import SIM_STATES, TIMING_MODES
 from modemu.modem.nvstore import FileNvStore, MemoryNvStore, NvStore, default_state_dir
-from modemu.modem.profile import SIM_STATES, TIMING_MODES, Profile, resolve_profile
-from modemu.net.base import NetConfig
+from modemu.net import defaults
 
-if TYPE_CHECKING:  # the tracer pulls in asyncio; `modemu --help` must not
+if TYPE_CHECKING:  # the tracer pulls in asyncio; `modemu --help` builds no profile either
+    from modemu.modem.profile import Profile
+    from modemu.net.base import NetConfig
     from modemu.trace import Tracer
 
 __all__ = [
+    "MAX_PORT",
     "PROFILE_FLAGS",
     "add_baud_args",
     "add_net_args",
@@ -97,6 +100,8 @@ def add_profile_args(parser: argparse.ArgumentParser) -> None:
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
     """The profile file (if any) with the command-line overrides applied and validated."""
+    from modemu.modem.profile import Profile, resolve_profile  # noqa: PLC0415
+
     base = resolve_profile(args.profile) if args.profile is not None else Profile()
     fields = [dest for dest, _kind, _text in PROFILE_FLAGS.values()]
     fields += ["sim", "qi_errors_as_cme", "timing"]
@@ -106,20 +111,19 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
 
 def add_net_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("host network")
-    defaults = NetConfig()
     group.add_argument(
         "--listen-host",
-        default=defaults.listen_host,
+        default=defaults.LISTEN_HOST,
         metavar="ADDR",
         help="address TCP LISTENER / UDP SERVICE sockets bind on the host "
-        f"(default {defaults.listen_host})",
+        f"(default {defaults.LISTEN_HOST})",
     )
     group.add_argument(
         "--dns-port",
         type=_port,
-        default=defaults.dns_port,
+        default=defaults.DNS_PORT,
         metavar="PORT",
-        help=f"port DNS queries are sent to (default {defaults.dns_port})",
+        help=f"port DNS queries are sent to (default {defaults.DNS_PORT})",
     )
     group.add_argument(
         "--dns",
@@ -131,6 +135,8 @@ def add_net_args(parser: argparse.ArgumentParser) -> None:
 
 
 def net_config_from_args(args: argparse.Namespace, profile: Profile) -> NetConfig:
+    from modemu.net.base import NetConfig  # noqa: PLC0415
+
     return NetConfig(
         listen_host=args.listen_host,
         dns_port=args.dns_port,

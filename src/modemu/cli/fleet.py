@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modemu.cli.args import (
+    MAX_PORT,
     add_baud_args,
     add_net_args,
     add_profile_args,
@@ -16,7 +17,6 @@ from modemu.cli.args import (
     setup_logging,
 )
 from modemu.cli.common import EXIT_OK, fail, install_signal_handlers
-from modemu.fleet import MAX_PORT
 
 if TYPE_CHECKING:
     from modemu.fleet import Fleet, FleetLayout

@@ -44,7 +44,6 @@ from modemu.cli.fleet import add_fleet_command
 from modemu.cli.power import add_power_args, install_reboot_signal, power_options_from_args
 from modemu.cli.profiles import add_profiles_command
 from modemu.errors import ModemuError
-from modemu.modem.profile import ProfileError
 from modemu.warmup import WARM_DELAY, start_warmup
 
 if TYPE_CHECKING:  # the server, asyncio and the transports load when a command runs
@@ -167,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from modemu.modem.profile import ProfileError  # noqa: PLC0415 - nor build profiles
     from modemu.server import run  # noqa: PLC0415 - `modemu --help` must not load asyncio
     from modemu.transport.base import TransportError  # noqa: PLC0415
 

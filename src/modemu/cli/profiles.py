@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import fields
+from typing import TYPE_CHECKING
 
-from modemu.modem.profile import Profile, ProfileError, resolve_profile, shipped_profiles
+if TYPE_CHECKING:  # `modemu --help` builds the parser only: profiles load when listed
+    from modemu.modem.profile import Profile
 
 __all__ = ["add_profiles_command", "run_profiles"]
 
@@ -40,6 +41,8 @@ def add_profiles_command(commands: argparse._SubParsersAction[argparse.ArgumentP
 
 
 def run_profiles(args: argparse.Namespace) -> int:
+    from modemu.modem.profile import ProfileError, resolve_profile, shipped_profiles  # noqa: PLC0415
+
     try:
         if args.show:
             _show(resolve_profile(args.show))
@@ -61,6 +64,8 @@ def _table(profiles: list[tuple[str, Profile]]) -> None:
 
 
 def _show(profile: Profile) -> None:
+    from dataclasses import fields  # noqa: PLC0415
+
     for item in fields(profile):
         value = getattr(profile, item.name)
         if isinstance(value, tuple):

@@ -19,11 +19,11 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from modemu.modem.choices import SIM_STATES, TIMING_MODES
+
 PROFILE_VERSION = 1
 """The ``version`` a profile file declares; files without it are read as this version."""
 
-SIM_STATES = ("READY", "ABSENT", "SIM PIN", "SIM PUK")
-TIMING_MODES = ("fast", "real")
 
 QCFG_KEYS = (
     "nwscanmode",

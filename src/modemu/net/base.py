@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Protocol
 
 from modemu.at.params import ServiceType
+from modemu.net import defaults
 
 Address = tuple[str, int]
 
@@ -292,9 +293,9 @@ class NetBackend(Protocol):
 class NetConfig:
     """How a back end reaches the host's network; set by ``modemu serve`` options."""
 
-    listen_host: str = "127.0.0.1"
+    listen_host: str = defaults.LISTEN_HOST
     """Address that ``TCP LISTENER`` and ``UDP SERVICE`` sockets bind on the host."""
-    dns_port: int = 53
+    dns_port: int = defaults.DNS_PORT
     """Port DNS queries go to (the AT command carries only the server address)."""
     default_dns: tuple[str, ...] = ()
     """DNS servers used when ``AT+QIDNSCFG`` gave none; empty → the host's resolv.conf."""
