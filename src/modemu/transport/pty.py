@@ -176,14 +176,16 @@ class PtyTransport:
     def write(self, data: bytes) -> None:
         if self._master < 0 or not data or not self._attached:
             return
+        rest: bytes | memoryview = data
         if not self._out:
-            data = data[self._write_now(data) :]
-            if not data:
+            written = self._write_now(data)
+            if written >= len(data):
                 return
+            rest = memoryview(data)[written:]  # no copy of the bulk that waits
             assert self._loop is not None
             self._loop.add_writer(self._master, self._on_writable)
-        fits = self._marks.room(len(self._out), len(data))
-        self._out += data[:fits]
+        fits = self._marks.room(len(self._out), len(rest))
+        self._out += rest[:fits]
         self._report_marks()
 
     def pause_reading(self) -> None:
