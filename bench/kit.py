@@ -146,6 +146,13 @@ def modemu_child(where: Path, args: Sequence[str] = ()) -> Iterator[tuple[str, i
 @contextlib.contextmanager
 def socat_bridge(where: Path, port: int) -> Iterator[str]:
     """socat PTY (raw) <-> TCP 127.0.0.1:port; yields the pty link path."""
+    with socat_process(where, port) as (link, _pid):
+        yield link
+
+
+@contextlib.contextmanager
+def socat_process(where: Path, port: int) -> Iterator[tuple[str, int]]:
+    """:func:`socat_bridge` that also yields socat's pid (for its CPU time)."""
     exe = shutil.which("socat")
     if exe is None:
         raise BenchError("socat not found: run sh bench/setup.sh")
@@ -163,7 +170,7 @@ def socat_bridge(where: Path, port: int) -> Iterator[str]:
                     f"socat did not start: {proc.stderr.read() if proc.stderr else ''}"
                 )
             time.sleep(0.01)
-        yield str(link)
+        yield str(link), proc.pid
     finally:
         stop_process(proc)
 

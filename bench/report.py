@@ -52,16 +52,30 @@ def _met(row: dict[str, Any], key: str = "met") -> str:
 
 
 def _throughput(res: dict[str, Any]) -> list[Row]:
-    return [
-        (
-            f"transparent {row['direction']}, MiB/s",
-            _fig(row["modemu"]),
-            f"socat {_fig(row['socat'])}",
-            _ratio(row),
-            f"{row['target']}: {_met(row)}",
+    rows: list[Row] = []
+    for row in res["rows"]:
+        rows.append(
+            (
+                f"transparent {row['direction']}, MiB/s",
+                _fig(row["modemu"]),
+                f"socat {_fig(row['socat'])}",
+                _ratio(row),
+                f"{row['target']}: {_met(row)}",
+            )
         )
-        for row in res["rows"]
-    ]
+    for row in res["rows"]:
+        cpu = row.get("cpu")  # records from before the CPU figure have none
+        if cpu:
+            rows.append(
+                (
+                    f"transparent {row['direction']}: bridge CPU, ms per MiB",
+                    _fig(cpu["modemu"], "{:.2f}"),
+                    f"socat {_fig(cpu['socat'], '{:.2f}')}",
+                    _ratio(cpu),
+                    f"{cpu['target']}: {_met(cpu)}",
+                )
+            )
+    return rows
 
 
 def _buffered(res: dict[str, Any]) -> list[Row]:
