@@ -59,16 +59,19 @@ def add_link_args(parser: argparse.ArgumentParser, title: str) -> None:
 
 
 def transport_from_args(args: argparse.Namespace) -> Transport:
-    from modemu.transport.pty import PtyTransport  # noqa: PLC0415 - see module docstring
-    from modemu.transport.rfc2217 import Rfc2217Transport  # noqa: PLC0415
-    from modemu.transport.tcp import TcpTransport  # noqa: PLC0415
-
+    # each transport loads only when chosen (a `serve` start-up pays for its own)
     if args.tcp is not None:
+        from modemu.transport.tcp import TcpTransport  # noqa: PLC0415 - see module docstring
+
         host, port = args.tcp
         return TcpTransport(host, port)
     if getattr(args, "rfc2217", None) is not None:
+        from modemu.transport.rfc2217 import Rfc2217Transport  # noqa: PLC0415
+
         host, port = args.rfc2217
         return Rfc2217Transport(host, port)
+    from modemu.transport.pty import PtyTransport  # noqa: PLC0415
+
     wait = getattr(args, "power_on", "start") == "attach"  # see modemu.cli.power
     return PtyTransport(args.pty or None, wait_for_host=wait)
 

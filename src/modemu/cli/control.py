@@ -95,11 +95,13 @@ def control_path_from_args(args: argparse.Namespace) -> str | None:
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario | None:
     """The ``--scenario`` file, loaded and checked before the module starts."""
+    path = getattr(args, "scenario", None)
+    if not path:
+        return None  # the operation tables load with the first control request instead
     from modemu.control.ops import OPERATIONS  # noqa: PLC0415 - keeps `modemu --help` light
     from modemu.control.scenario import load_scenario  # noqa: PLC0415
 
-    path = getattr(args, "scenario", None)
-    return load_scenario(path, OPERATIONS) if path else None
+    return load_scenario(path, OPERATIONS)
 
 
 def control_is_default(args: argparse.Namespace) -> bool:
