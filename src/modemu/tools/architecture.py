@@ -34,7 +34,7 @@ ROOMS = {
     "modem": "the module: engine (bytes + `now` in, bytes + deadlines out), state, command "
     "registry, port modes and socket states as tables, faults",
     "net": "network back ends behind `NetBackend`: asyncio sockets, DNS, ping, NTP, link "
-    "conditions, destination policy; `FakeNet` for tests",
+    "conditions, destination policy, the traffic tap and its pcap writer; `FakeNet` for tests",
     "transport": "pty, TCP, RFC 2217, in-memory byte links (bytes only)",
     "server": "`VirtualModem`: wires engine + net + transport on asyncio, pumps output",
     "fleet": "many `VirtualModem`s in one process, with a JSON manifest",
@@ -44,7 +44,7 @@ ROOMS = {
     "testing": "pytest plugin, loopback peers, pty host",
     "tools": "record, replay, diff, coverage, this page",
     "trace": "trace files (format, writer, redaction)",
-    "view": "rendering traces for people (HTML, pcap)",
+    "view": "traces drawn for people: the HTML sequence diagram of `modemu view`",
 }
 """One line per room; every room found in the source must be described here."""
 
