@@ -93,6 +93,29 @@ def test_scripted_close_is_a_fin() -> None:
         assert conn.recv(3) == b""
 
 
+def test_hold_records_until_the_other_side_closes() -> None:
+    with ScriptedPeer(["expect:2", "send:ok", "hold"], host="127.0.0.3") as peer:
+        assert peer.url.startswith("tcp://127.0.0.3:")
+        with socket.create_connection(peer.address, timeout=TIMEOUT) as conn:
+            conn.sendall(b"hi")
+            assert conn.recv(2) == b"ok"
+            conn.sendall(b" and more")
+            assert peer.wait_for(11) == b"hi and more"
+        # the client closed: the handler's hold ends and the connection is released
+        with peer.lock:
+            assert peer.lock.wait_for(lambda: not peer.open_connections, TIMEOUT)
+
+
+def test_close_ends_a_held_connection_at_once() -> None:
+    peer = ScriptedPeer(["hold"])
+    conn = socket.create_connection(peer.address, timeout=TIMEOUT)
+    with conn:
+        conn.sendall(b"x")
+        peer.wait_for(1)
+        peer.close()
+        assert conn.recv(1) == b""  # a FIN now, not after any timeout
+
+
 def test_cli_peer_prints_its_url_and_serves() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "modemu", "peer", "echo"],

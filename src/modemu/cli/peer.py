@@ -19,7 +19,7 @@ kinds:
   http        HTTP/1.1, every request gets --status and --body
   dns         UDP DNS, --record NAME=IPV4 (repeatable), NXDOMAIN for the rest
   ntp         SNTP, the clock reads --time (ISO 8601 or Unix seconds; default: now)
-  script      TCP, each connection follows --step (send:TEXT, expect:N, wait:S, close, reset)
+  script      TCP, each connection follows --step (send:TEXT, expect:N, wait:S, hold, close, reset)
 
 examples:
   modemu peer echo --port 8009

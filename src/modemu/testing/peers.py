@@ -11,11 +11,12 @@ shell.
 * :class:`DnsServer` — A records you chose (dnspython), NXDOMAIN for the rest;
 * :class:`NtpServer` — SNTP answers with the time you chose;
 * :class:`ScriptedPeer` — TCP, follows a script per connection: send, expect, wait,
-  close (FIN), reset (RST).
+  hold (stay open until the module closes), close (FIN), reset (RST).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import socket
 import socketserver
@@ -55,13 +56,15 @@ class Peer(Closing):
     kind: ClassVar[str] = "peer"
     udp: ClassVar[bool] = False
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, host: str = HOST) -> None:
         self.lock = threading.Condition()
         self.received = bytearray()
         """Every byte (TCP) or datagram payload (UDP) that arrived, in order."""
         self.connections = 0
+        self.open_connections: set[socket.socket] = set()
+        """TCP connections a handler still serves; :meth:`close` ends them."""
         server_type = socketserver.ThreadingUDPServer if self.udp else _TcpServer
-        self._server: socketserver.BaseServer = server_type((HOST, port), self._handler())
+        self._server: socketserver.BaseServer = server_type((host, port), self._handler())
         setattr(self._server, "peer", self)  # noqa: B010 - handlers find their peer here
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -85,7 +88,7 @@ class Peer(Closing):
 
     @property
     def url(self) -> str:
-        return f"{'udp' if self.udp else 'tcp'}://{HOST}:{self.port}"
+        return f"{'udp' if self.udp else 'tcp'}://{self.address[0]}:{self.port}"
 
     def record(self, data: bytes) -> None:
         with self.lock:
@@ -100,10 +103,16 @@ class Peer(Closing):
             return bytes(self.received)
 
     def close(self) -> None:
+        """Stop serving and end every open connection now, so that no late FIN from a
+        holding handler reaches a module after the test that used it."""
         self._server.shutdown()
         self._server.server_close()
+        with self.lock:
+            still_open = list(self.open_connections)
+        for sock in still_open:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self._thread.join(WAIT)
-
 
 
 class _TcpServer(socketserver.ThreadingTCPServer):
@@ -120,6 +129,12 @@ class _StreamHandler(socketserver.BaseRequestHandler):
         peer = _peer(self)
         with peer.lock:
             peer.connections += 1
+            peer.open_connections.add(self.request)
+
+    def finish(self) -> None:
+        peer = _peer(self)
+        with peer.lock:
+            peer.open_connections.discard(self.request)
 
     def chunks(self) -> Any:
         sock: socket.socket = self.request
@@ -306,7 +321,8 @@ def _ntp_stamp(unix_time: float) -> bytes:
 
 @dataclass(frozen=True)
 class ScriptStep:
-    """``send`` data, ``expect`` N bytes, ``wait`` seconds, ``close`` (FIN), ``reset`` (RST)."""
+    """``send`` data, ``expect`` N bytes, ``wait`` seconds, ``hold`` (record what arrives
+    until the module closes or the peer is closed), ``close`` (FIN), ``reset`` (RST)."""
 
     action: str
     data: bytes = b""
@@ -315,7 +331,8 @@ class ScriptStep:
 
 
 def parse_step(text: str) -> ScriptStep:
-    """``send:TEXT`` (``\\r``/``\\n`` escapes), ``expect:N``, ``wait:S``, ``close``, ``reset``."""
+    """``send:TEXT`` (``\\r``/``\\n`` escapes), ``expect:N``, ``wait:S``, ``hold``, ``close``,
+    ``reset``."""
     action, _, value = text.partition(":")
     if action == "send":
         return ScriptStep("send", value.encode().decode("unicode_escape").encode("latin-1"))
@@ -323,20 +340,21 @@ def parse_step(text: str) -> ScriptStep:
         return ScriptStep("expect", count=int(value))
     if action == "wait":
         return ScriptStep("wait", seconds=float(value))
-    if action in ("close", "reset") and not value:
+    if action in ("hold", "close", "reset") and not value:
         return ScriptStep(action)
-    raise ValueError(f"{text!r}: steps are send:TEXT, expect:N, wait:S, close, reset")
+    raise ValueError(f"{text!r}: steps are send:TEXT, expect:N, wait:S, hold, close, reset")
 
 
 class ScriptedPeer(Peer):
     """Each connection runs ``script`` in order; after the last step the connection is
-    closed (FIN) unless the script reset it."""
+    closed (FIN) unless the script reset it. ``host`` may be any loopback address, so that a
+    driver's fixed port (80) can be served beside whatever holds it on 127.0.0.1."""
 
     kind = "script"
 
-    def __init__(self, script: Sequence[ScriptStep | str], port: int = 0) -> None:
+    def __init__(self, script: Sequence[ScriptStep | str], port: int = 0, host: str = HOST) -> None:
         self.script = [s if isinstance(s, ScriptStep) else parse_step(s) for s in script]
-        super().__init__(port)
+        super().__init__(port, host)
 
     def _handler(self) -> type[socketserver.BaseRequestHandler]:
         peer = self
@@ -353,6 +371,8 @@ class ScriptedPeer(Peer):
                             self._expect(sock, step.count)
                         elif step.action == "wait":
                             time.sleep(step.seconds)  # the peer's own pace, not a test sync
+                        elif step.action == "hold":
+                            self._hold(sock)
                         elif step.action == "reset":
                             sock.setsockopt(
                                 socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
@@ -363,6 +383,11 @@ class ScriptedPeer(Peer):
                             break
                 except OSError:
                     return
+
+            def _hold(self, sock: socket.socket) -> None:
+                sock.settimeout(None)  # until the module closes, or Peer.close ends it
+                while data := sock.recv(65536):
+                    peer.record(data)
 
             def _expect(self, sock: socket.socket, count: int) -> None:
                 got = 0

@@ -13,14 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from modemu.testing.peers import ScriptedPeer, ScriptStep
 
 TIMEOUT = 20.0
 INSTALL_HINT = (
@@ -70,42 +70,11 @@ def loopback_address() -> str:
     return f"127.{(os.getpid() >> 8) & 0xFF}.{os.getpid() & 0xFF}.{1 + (os.getpid() % 200)}"
 
 
-class RecordingTcpPeer:
-    """Accepts one connection, records a request up to its blank line (``\n\n`` or
-    ``\r\n\r\n``: SDKs send either), answers once with ``reply``."""
-
-    def __init__(self, host: str, port: int, reply: bytes) -> None:
-        self.server = socket.create_server((host, port))
-        self.server.settimeout(TIMEOUT)
-        self.address = self.server.getsockname()
-        self.reply = reply
-        self.received = bytearray()
-        self.done = threading.Event()
-        self._conn: socket.socket | None = None
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        with contextlib.suppress(OSError):
-            conn, _ = self.server.accept()
-            self._conn = conn
-            with conn:
-                conn.settimeout(TIMEOUT)
-                while not self.received.endswith((b"\n\n", b"\r\n\r\n")):
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    self.received += chunk
-                conn.sendall(self.reply)
-                self.done.set()
-                conn.settimeout(None)  # stay open until the module closes or the test ends
-                while conn.recv(4096):
-                    pass
-
-    def close(self) -> None:
-        """Stop at once: never leave a late FIN (a stray "closed" URC) for the next test."""
-        self.server.close()
-        if self._conn is not None:
-            with contextlib.suppress(OSError):
-                self._conn.shutdown(socket.SHUT_RDWR)
-        self._thread.join(TIMEOUT)
+def answering_peer(
+    request: bytes, reply: bytes, host: str = "127.0.0.1", port: int = 0
+) -> ScriptedPeer:
+    """A TCP peer that takes exactly ``request``, sends ``reply`` and then stays open,
+    recording, until the module closes or the test closes the peer (never a late FIN that
+    a later command of the same module would receive as a stray "closed" URC)."""
+    steps = [ScriptStep("expect", count=len(request)), ScriptStep("send", reply)]
+    return ScriptedPeer([*steps, ScriptStep("hold")], port=port, host=host)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdk_kit import TIMEOUT, RecordingTcpPeer, loopback_address, module_on_pty, require
+from sdk_kit import TIMEOUT, answering_peer, loopback_address, module_on_pty, require
 
 require("aerismodsdk")
 
@@ -54,17 +54,18 @@ def test_http_get_over_a_fixed_length_send(aeris: Any) -> None:
 
     host = loopback_address()
     reply = b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello"
-    peer = RecordingTcpPeer(host, 80, reply)
+    request = aeris.get_http_packet(host).encode()
+    peer = answering_peer(request, reply, host=host, port=80)
     try:
         response = aeris.http_get(host, False)
-        assert peer.done.wait(TIMEOUT)
+        peer.wait_for(len(request), TIMEOUT)
     finally:
         # http_get leaves socket 0 open; close it so no late "closed" URC lands in the
         # middle of the next test's commands (this SDK reads answers positionally).
         closing = rmutils.write(aeris.myserial, "AT+QICLOSE=0", waitoe=True, verbose=False)
         peer.close()
     assert "OK" in closing
-    assert bytes(peer.received) == aeris.get_http_packet(host).encode()
+    assert bytes(peer.received) == request
     assert f"+QIRD: {len(reply)}\r\n{reply.decode()}\r\n\r\nOK\r\n" in response
     assert aeris.my_ip  # parse_constate found the address in +QIACT?
 

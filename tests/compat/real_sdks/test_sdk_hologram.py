@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdk_kit import TIMEOUT, RecordingTcpPeer, module_on_pty, require
+from sdk_kit import TIMEOUT, answering_peer, module_on_pty, require
 
 require("Hologram")
 
@@ -34,16 +34,16 @@ def ec21(tmp_path: Path) -> Iterator[Any]:
 
 
 def test_push_mode_round_trip_with_qisendex(ec21: Any) -> None:
-    peer = RecordingTcpPeer("127.0.0.1", 0, b"ack: it works")
-    peer_request_end = b"\n\n"
+    request = b"hello from hologram\n\n"
+    peer = answering_peer(request, b"ack: it works")
     try:
         ec21.create_socket()
         ec21.connect_socket(*peer.address)
-        answer = ec21.send_message(b"hello from hologram" + peer_request_end)
-        assert peer.done.wait(TIMEOUT)
+        answer = ec21.send_message(request)
+        peer.wait_for(len(request), TIMEOUT)
         ec21.close_socket()  # sends AT+QICLOSE= (no id): ERROR, and the port goes on
         assert ec21.is_registered()
     finally:
         peer.close()
-    assert bytes(peer.received) == b"hello from hologram\n\n"
+    assert bytes(peer.received) == request
     assert answer == "ack: it works"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdk_kit import TIMEOUT, RecordingTcpPeer, module_on_pty, require
+from sdk_kit import TIMEOUT, answering_peer, module_on_pty, require
 
 
 def _install_hardware_stand_ins() -> None:
@@ -66,7 +66,8 @@ def shield(tmp_path: Path) -> Iterator[Any]:
 
 
 def test_tcp_send_takes_exactly_len_bytes_and_ignores_the_trailing_cr(shield: Any) -> None:
-    peer = RecordingTcpPeer("127.0.0.1", 0, b"")
+    request = b"GET /sixfab\r\n\r\n"
+    peer = answering_peer(request, b"")
     try:
         shield.sendATComm("ATE1", "OK\r\n")
         shield.getIMEI()
@@ -74,10 +75,10 @@ def test_tcp_send_takes_exactly_len_bytes_and_ignores_the_trailing_cr(shield: An
         shield.setPort(peer.address[1])
         shield.activateContext()
         shield.connectToServerTCP()
-        shield.sendDataTCP("GET /sixfab\r\n\r\n")
-        assert peer.done.wait(TIMEOUT)
+        shield.sendDataTCP(request.decode())
+        peer.wait_for(len(request), TIMEOUT)
         shield.sendATComm("AT", "OK\r\n")  # the port still answers: the extra CR was harmless
         shield.closeConnection()
     finally:
         peer.close()
-    assert bytes(peer.received) == b"GET /sixfab\r\n\r\n"
+    assert bytes(peer.received) == request
