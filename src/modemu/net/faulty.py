@@ -280,12 +280,6 @@ class FaultyNet(ForwardingNet):
                 handle.cancel()
         self._waiting.clear()
 
-    def __getattr__(self, name: str) -> Any:
-        """Back-end extras (``host_socket``, ``raise_pdp_deactivation``) pass through."""
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
-
     # -- events ---------------------------------------------------------------------------
 
     def _from_inner(self, event: NetEvent) -> None:

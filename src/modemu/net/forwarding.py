@@ -8,6 +8,7 @@ the whole interface.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from modemu.net.base import Address, NetBackend, Service, SocketOptions
 
@@ -72,6 +73,13 @@ class ForwardingNet:
 
     def ntp(self, req: int, server: str, port: int, dns_servers: Sequence[str]) -> None:
         self.inner.ntp(req, server, port, dns_servers)
+
+    def __getattr__(self, name: str) -> Any:
+        """Back-end extras (``host_socket``, ``raise_pdp_deactivation``) pass through every
+        layer, so tests and tools reach the real back end whatever is stacked on it."""
+        if name == "inner":  # not set yet (during __init__): no recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     async def aclose(self) -> None:
         """Close ``inner`` when it has an ``aclose`` (the asyncio back end does)."""
