@@ -473,7 +473,9 @@ class VirtualModem:
                 self._link.write(out)
             if self._paced is not None:
                 self._follow_ipr(engine, self._paced)
-        self._gate_input(engine.wants_input)
+        wanted = engine.wants_input
+        if wanted != self._reading:
+            self._gate_input(wanted)
         self._arm_timer(engine.next_deadline())
 
     def _show_lines(self, transport: LineTransport) -> None:
@@ -565,12 +567,12 @@ class VirtualModem:
         """:meth:`_call` of ``receive_data``, written out: this is every command's path."""
         if self.tracer is not None:
             self.tracer.chunk("rx", data)
-        engine = self._engine
-        if engine is None or self._closing:
+        engine, loop = self._engine, self._loop
+        if engine is None or loop is None or self._closing:
             return
         self._busy = True
         try:
-            engine.receive_data(data, self.loop.time())
+            engine.receive_data(data, loop.time())
         except Exception:
             log.exception("engine failed in receive_data")
         finally:

@@ -83,13 +83,34 @@ class CommandLineReader:
 
     def __init__(self, max_line: int = 1024) -> None:
         self.max_line = max_line
-        self.s3 = 0x0D
-        self.s5 = 0x08
+        self._s3 = 0x0D
+        self._s5 = 0x08
         self._state = _State.IDLE
         self._buf = bytearray()
-        self._special_key = (-1, -1)
-        self._special = _special_bytes(self.s3, self.s5)
-        self._line = _whole_line(self.s3, self.s5)
+        self._special = _special_bytes(self._s3, self._s5)
+        self._line = _whole_line(self._s3, self._s5)
+
+    @property
+    def s3(self) -> int:
+        """The line end (S3); setting it rebuilds the bulk patterns."""
+        return self._s3
+
+    @s3.setter
+    def s3(self, value: int) -> None:
+        if value != self._s3:
+            self._s3 = value
+            self._refresh_patterns()
+
+    @property
+    def s5(self) -> int:
+        """The backspace (S5); setting it rebuilds the bulk patterns."""
+        return self._s5
+
+    @s5.setter
+    def s5(self, value: int) -> None:
+        if value != self._s5:
+            self._s5 = value
+            self._refresh_patterns()
 
     @property
     def mid_line(self) -> bool:
@@ -102,10 +123,10 @@ class CommandLineReader:
 
     def feed(self, data: bytes | memoryview, echo: bool) -> FeedResult:
         """Consume bytes up to and including the end of one line (or all of ``data``)."""
-        if self._state is _State.IDLE:
-            found = self._plain_line(data)
-            if found is not None:
-                return FeedResult(found[0], found[1] if echo else b"", found[2])
+        found = self.plain_line(data)
+        if found is not None:
+            echo_from, end, body = found
+            return FeedResult(end, bytes(data[echo_from:end]) if echo else b"", CommandLine(body))
         out = bytearray()
         pos = 0
         size = len(data)
@@ -120,21 +141,25 @@ class CommandLineReader:
                 return FeedResult(pos, bytes(out) if echo else b"", event)
         return FeedResult(pos, bytes(out) if echo else b"", None)
 
-    def _plain_line(self, data: bytes | memoryview) -> tuple[int, bytes, CommandLine] | None:
+    def plain_line(self, data: bytes | memoryview) -> tuple[int, int, str] | None:
         """The common case in one regex: idle, (dropped bytes,) ``AT``, ordinary characters
-        within ``max_line``, S3. Returns (consumed, echo, line) exactly as the byte steps
-        would, or None to take the general path."""
-        if self._special_key != (self.s3, self.s5):
-            self._refresh_patterns()
-        match = self._line.match(data)  # idle: drops up to the first A, then the line
-        if match is None or match.end(2) - match.start(2) > self.max_line:
+        within ``max_line``, S3. Returns ``(echo_from, consumed, body)`` exactly as
+        :meth:`feed` would step them (with echo on, ``data[echo_from:consumed]`` is the
+        echo; ``body`` is the :class:`CommandLine`'s), or None to take the general path.
+        The engine calls this first: one call from a whole line's bytes to its body."""
+        if self._state is not _State.IDLE:
             return None
-        return match.end(), bytes(match[1]), CommandLine(bytes(match[2]).decode("latin-1"))
+        match = self._line.match(data)  # idle: drops up to the first A, then the line
+        if match is None:
+            return None
+        start, end = match.span(2)
+        if end - start > self.max_line:
+            return None
+        return match.start(1), match.end(), str(data[start:end], "latin-1")
 
     def _refresh_patterns(self) -> None:
-        self._special_key = (self.s3, self.s5)
-        self._special = _special_bytes(self.s3, self.s5)
-        self._line = _whole_line(self.s3, self.s5)
+        self._special = _special_bytes(self._s3, self._s5)
+        self._line = _whole_line(self._s3, self._s5)
 
     def _skip(self, data: bytes | memoryview, pos: int, out: bytearray) -> int:
         """Consume, without a Python step per byte, what :meth:`_step` would treat the same
@@ -147,8 +172,6 @@ class CommandLineReader:
             return len(data) if match is None else match.start()
         if state is _State.GOT_A:
             return pos
-        if self._special_key != (self.s3, self.s5):
-            self._refresh_patterns()
         match = self._special.search(data, pos)
         end = len(data) if match is None else match.start()
         if end == pos:
@@ -173,10 +196,10 @@ class CommandLineReader:
             return None
         if state is _State.GOT_A:
             return self._after_a(byte, out)
-        if byte == self.s3:
+        if byte == self._s3:
             out.append(byte)
             return self._finish()
-        if byte == self.s5:
+        if byte == self._s5:
             out.append(byte)
             self._backspace()
             return None
@@ -204,7 +227,7 @@ class CommandLineReader:
             out.append(byte)
             self._state = _State.IDLE
             return RepeatLine()
-        if byte == self.s5:
+        if byte == self._s5:
             out.append(byte)
             self._state = _State.IDLE
             return None

@@ -17,7 +17,7 @@ def info(lines: Sequence[str | bytes], verbose: bool) -> bytes:
     """Information text: ``\\r\\nL1\\r\\nL2\\r\\n`` (ATV1) or ``L1\\r\\nL2\\r\\n`` (ATV0)."""
     if not lines:
         return b""
-    body = CRLF.join(_b(line) for line in lines) + CRLF
+    body = CRLF.join([x if isinstance(x, bytes) else x.encode("latin-1") for x in lines]) + CRLF
     return CRLF + body if verbose else body
 
 
@@ -47,6 +47,3 @@ def urc(text: str | bytes, verbose: bool) -> bytes:
     """Unsolicited result codes are framed like information text (spec §1.6)."""
     return info([text], verbose)
 
-
-def _b(line: str | bytes) -> bytes:
-    return line if isinstance(line, bytes) else line.encode("latin-1")

@@ -27,7 +27,7 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -289,8 +289,9 @@ class ModemEngine:
     @property
     def wants_input(self) -> bool:
         """False while held input exceeds :data:`PENDING_INPUT_LIMIT` (pause the host)."""
-        held_full = self.output_held and len(self._out) >= HELD_OUTPUT_LIMIT
-        return len(self._inbox) < PENDING_INPUT_LIMIT and not self.input_blocked and not held_full
+        if self.input_blocked or len(self._inbox) >= PENDING_INPUT_LIMIT:
+            return False
+        return len(self._out) < HELD_OUTPUT_LIMIT or not self.output_held  # not held full
 
     @property
     def powered(self) -> bool:
@@ -606,26 +607,38 @@ class ModemEngine:
         """Consume as much input as the current mode allows; returns bytes consumed."""
         pos = 0
         size = len(data)
+        terminator = self._terminator
+        reader = self._reader
         while pos < size:
-            if self._terminator.pending:
+            if terminator.deadline is not None:  # pending: the line's LF may still come
                 pos += data[pos] == LF  # the LF completing the line's CR is never data
                 self._complete_terminator()
                 continue
             mode = self.mode
             if mode is PortMode.COMMAND:
-                fed = self._reader.feed(data[pos:] if pos else data, self.state.settings.echo)
-                pos += fed.consumed
-                if fed.echo:
-                    self._out += fed.echo
-                if fed.event is not None:
-                    terminator = self._terminator
+                view = data[pos:] if pos else data
+                plain = reader.plain_line(view)  # a whole plain line: straight to its body
+                if plain is not None:
+                    echo_from, used, body = plain
+                    if self.state.settings.echo:
+                        self._out += view[echo_from:used]
+                    pos += used
+                    terminator.begin(self.now, self.profile.lf_wait)
+                    self._run_line(body)
+                else:
+                    fed = reader.feed(view, self.state.settings.echo)
+                    pos += fed.consumed
+                    if fed.echo:
+                        self._out += fed.echo
+                    if fed.event is None:
+                        continue
                     if not isinstance(fed.event, RepeatLine):  # ended by S3
                         terminator.begin(self.now, self.profile.lf_wait)
                     self._on_line(fed.event)
-                    if self.mode is PortMode.COMMAND:
-                        # A data phase opens only from this line (deferred) or a pending
-                        # command (BUSY): otherwise nothing waits for the LF.
-                        terminator.settle()
+                if self.mode is PortMode.COMMAND:
+                    # A data phase opens only from this line (deferred) or a pending
+                    # command (BUSY): otherwise nothing waits for the LF.
+                    terminator.settle()
             elif self.sink is not None and mode is not PortMode.BUSY:
                 used = self.sink.feed(data[pos:], self.now)
                 if used == 0 and self.mode is mode:
@@ -646,7 +659,10 @@ class ModemEngine:
         if isinstance(event, LineTooLong):
             self.result(Result.ERROR)
             return
-        body = self._last_line if isinstance(event, RepeatLine) else event.body
+        self._run_line(self._last_line if isinstance(event, RepeatLine) else event.body)
+
+    def _run_line(self, body: str) -> None:
+        """Run one command line (the text after ``AT``) and write its final result."""
         self._last_line = body
         for observer in self.line_observers:
             observer(body)
@@ -661,11 +677,14 @@ class ModemEngine:
             else:
                 self.result(Result.ERROR)
             return
-        self._executing = True
-        try:
-            self._run_calls(list(parsed))
-        finally:
-            self._executing = False
+        if parsed:
+            self._executing = True
+            try:
+                self._run_calls(parsed)
+            finally:
+                self._executing = False
+        else:  # a bare "AT"
+            self.result(Result.OK)
         if self._urcs:
             self._flush_urcs()
         if self._after_line:
@@ -675,7 +694,7 @@ class ModemEngine:
         while self._after_line:
             self._after_line.pop(0)()
 
-    def _run_calls(self, calls: list[CommandCall]) -> None:
+    def _run_calls(self, calls: Sequence[CommandCall]) -> None:
         lookup = self.registry.lookup
         for index, call in enumerate(calls):
             spec = lookup(call.name)
@@ -690,7 +709,7 @@ class ModemEngine:
                 self._report_error(spec.kind, error)
                 return
             if outcome is Reply.PENDING:
-                self._pending = _Pending(spec.kind, calls[index + 1 :])
+                self._pending = _Pending(spec.kind, list(calls[index + 1 :]))
                 if self.mode is not PortMode.BUSY:
                     self.change_mode(Trigger.PENDING)
                 return

@@ -140,12 +140,35 @@ def close_socket(m: ModemView, call: CommandCall) -> Outcome:
 # -- QISTATE -----------------------------------------------------------------------------
 
 
-def state_line(m: ModemView, slot: SocketSlot) -> str:
-    return (
+_RENDERED: dict[int, tuple[tuple[object, ...], bytes]] = {}
+"""The last QISTATE line rendered for each socket id, with the fields it was rendered from.
+Drivers poll QISTATE while nothing changes; an unchanged socket's line is then reused. The
+line is a pure function of exactly those fields, so a changed field can never show a stale
+line (several modules in one process only make each other render again)."""
+
+
+def state_line(slot: SocketSlot) -> bytes:
+    """The ``+QISTATE:`` line of an open socket."""
+    key = (
+        slot.service,
+        slot.remote_ip,
+        slot.remote_port,
+        slot.local_port,
+        slot.phase,
+        slot.cid,
+        slot.server_id,
+        slot.access_mode,
+    )
+    rendered = _RENDERED.get(slot.conn_id)
+    if rendered is not None and rendered[0] == key:
+        return rendered[1]
+    line = (
         f'+QISTATE: {slot.conn_id},"{slot.service.value}","{slot.remote_ip}",'
         f"{slot.remote_port},{slot.local_port},{int(slot.state)},{slot.cid},"
         f'{slot.server_id},{int(slot.access_mode)},"{AT_PORT}"'
-    )
+    ).encode("latin-1")
+    _RENDERED[slot.conn_id] = (key, line)
+    return line
 
 
 @COMMANDS.command("+QISTATE", kind=Kind.TCPIP)
@@ -163,7 +186,7 @@ def socket_state(m: ModemView, call: CommandCall) -> Outcome:
         else:
             conn_id = p.integer(1, 0, 11)
             slots = [s for s in slots if s.conn_id == conn_id]
-    m.info(*[state_line(m, s) for s in slots])
+    m.info(*[state_line(s) for s in slots])
     return None
 
 
