@@ -33,6 +33,10 @@ class Form(Enum):
     READ = "read"  # AT+X?
     SET = "set"  # AT+X=<args>  (or a basic command with a value: ATE1, AT&D2, ATS3=13)
 
+    # Members compare by identity, so an identity hash agrees with == and runs in C
+    # (Enum's own hashes the name in Python): every command's form is looked up in a set.
+    __hash__ = object.__hash__
+
 
 @dataclass(frozen=True)
 class Arg:

@@ -37,6 +37,9 @@ class Phase(Enum):
     BROKEN = "context lost"
     HOST_CLOSING = "closing by host"
 
+    # Identity hash (members compare by identity): C-fast keys for the tables below.
+    __hash__ = object.__hash__
+
     @property
     def visible(self) -> SocketState:
         return VISIBLE[self]

@@ -3,6 +3,7 @@ QISWTMD, QISDE and ATO."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import TYPE_CHECKING
 
@@ -356,24 +357,35 @@ def read(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2)
     slot = _slot_for(m, p)
     length = p.integer(1, 0, MAX_READ, default=MAX_READ)
-    if slot.state not in (SocketState.CONNECTED, SocketState.CLOSING):
+    if slot.phase not in _READABLE:
         raise CommandError(QiError.NOT_ALLOWED)
     if slot.service is Service.TCP_LISTENER or slot.access_mode is AccessMode.TRANSPARENT:
         raise CommandError(QiError.NOT_SUPPORTED)
     if length == 0:
         m.info(ReadCounters(slot.rx_total, slot.rx_read, slot.unread).render())
         return None
-    if slot.service in (Service.UDP, Service.UDP_SERVICE) and slot.datagrams:
+    if slot.datagrams and slot.service in (Service.UDP, Service.UDP_SERVICE):
         _read_datagram(m, slot, length)
     elif slot.rx:
         data = bytes(slot.rx[:length])
         del slot.rx[:length]
         slot.rx_read += len(data)
-        _render_read(m, ReadHeader(len(data)), data)
+        _render_read(m, _stream_header(len(data)), data)
     else:
-        m.info(ReadHeader(0).render())
+        m.info(_stream_header(0))
     m.sockets.after_read(slot)
     return None
+
+
+_READABLE = tuple(p for p in Phase if p.visible in (SocketState.CONNECTED, SocketState.CLOSING))
+"""Phases whose socket QIRD may read: QISTATE shows them connected or closing."""
+
+
+@functools.lru_cache(maxsize=MAX_READ + 1)
+def _stream_header(length: int) -> str:
+    """``+QIRD: <n>`` of a stream read, rendered once per length (a download loop asks for
+    the same length every time)."""
+    return ReadHeader(length).render()
 
 
 def _read_datagram(m: ModemView, slot: SocketSlot, length: int) -> None:
@@ -384,7 +396,7 @@ def _read_datagram(m: ModemView, slot: SocketSlot, length: int) -> None:
         slot.rx_read += len(data)
         data = data[:length]  # the rest of an over-long datagram is discarded, as recvfrom
     remote = sender if slot.service is Service.UDP_SERVICE else None
-    _render_read(m, ReadHeader(len(data), remote), data)
+    _render_read(m, ReadHeader(len(data), remote).render(), data)
 
 
 def _read_udp_stream(slot: SocketSlot, length: int) -> tuple[bytes, tuple[str, int]]:
@@ -401,8 +413,7 @@ def _read_udp_stream(slot: SocketSlot, length: int) -> tuple[bytes, tuple[str, i
     return bytes(out), sender
 
 
-def _render_read(m: ModemView, answer: ReadHeader, data: bytes) -> None:
-    header = answer.render()
+def _render_read(m: ModemView, header: str, data: bytes) -> None:
     cfg = m.settings.qicfg
     payload = data.hex().upper().encode() if cfg.dataformat[1] else data
     if cfg.viewmode:
