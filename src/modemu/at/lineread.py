@@ -49,7 +49,7 @@ class LineTooLong:
 
 LineEvent = CommandLine | RepeatLine | LineTooLong
 
-_LF, _TAB = 0x0A, 0x09
+_LF, _TAB, _CR = 0x0A, 0x09, 0x0D
 _SPACE, _DEL, _SLASH = 0x20, 0x7F, 0x2F
 _PREFIX = re.compile(rb"[Aa]")
 
@@ -58,6 +58,16 @@ def _special_bytes(s3: int, s5: int) -> re.Pattern[bytes]:
     """Bytes that end a run of ordinary line characters: anything outside 0x20-0x7E,
     and S3/S5 wherever they are set."""
     return re.compile(rb"[^\x20-\x7e]|[" + re.escape(bytes((s3 & 0xFF, s5 & 0xFF))) + rb"]")
+
+
+def _polls(s3: int) -> frozenset[bytes]:
+    """``AT`` alone in every case spelling, ended by S3 (and by CR LF when S3 is CR: the
+    LF is dropped, as before any line)."""
+    end = bytes((s3 & 0xFF,))
+    lines = {a + t + end for a in (b"A", b"a") for t in (b"T", b"t")}
+    if end == b"\r":
+        lines |= {line + b"\n" for line in lines}
+    return frozenset(lines)
 
 
 def _whole_line(s3: int, s5: int) -> re.Pattern[bytes]:
@@ -89,6 +99,7 @@ class CommandLineReader:
         self._buf = bytearray()
         self._special = _special_bytes(self._s3, self._s5)
         self._line = _whole_line(self._s3, self._s5)
+        self._polls = _polls(self._s3)
 
     @property
     def s3(self) -> int:
@@ -160,6 +171,23 @@ class CommandLineReader:
     def _refresh_patterns(self) -> None:
         self._special = _special_bytes(self._s3, self._s5)
         self._line = _whole_line(self._s3, self._s5)
+        self._polls = _polls(self._s3)
+
+    def is_poll(self, data: bytes) -> bool:
+        """True if ``data`` is exactly ``AT`` alone (the host's "are you there" poll), ended
+        by S3 (or CR LF), typed from idle: :meth:`feed` would take it as one line with an
+        empty body, echo its first three bytes and drop the LF. Callers check the length
+        first, so bulk data is never hashed."""
+        return self._state is _State.IDLE and data in self._polls
+
+    def is_whole_line(self, data: bytes) -> bool:
+        """True if ``data``, typed from idle, is exactly one plain command line
+        (:meth:`plain_line`): nothing before its ``A``, nothing after its S3 but the LF of
+        a CR LF (dropped, as before any line)."""
+        if data.endswith(b"\r\n") and self._s3 == _CR:
+            data = data[:-1]
+        match = self._line.fullmatch(data)
+        return match is not None and match.start(1) == 0
 
     def _skip(self, data: bytes | memoryview, pos: int, out: bytearray) -> int:
         """Consume, without a Python step per byte, what :meth:`_step` would treat the same

@@ -46,4 +46,3 @@ def text_result(text: str, verbose: bool) -> bytes:
 def urc(text: str | bytes, verbose: bool) -> bytes:
     """Unsolicited result codes are framed like information text (spec §1.6)."""
     return info([text], verbose)
-

@@ -33,12 +33,18 @@ from typing import Any, Protocol
 
 from modemu.at import render
 from modemu.at.codes import CME_ERROR_TEXT, QI_ERROR_TEXT, Result
-from modemu.at.lineread import CommandLine, CommandLineReader, LineTooLong, RepeatLine
+from modemu.at.lineread import (
+    CommandLine,
+    CommandLineReader,
+    LineTooLong,
+    RepeatLine,
+)
 from modemu.at.syntax import AtSyntaxError, CommandCall, Form, parse_command_line
 from modemu.at.urc import AnyUrc, SimStatus, Verbatim
 from modemu.modem import changes
 from modemu.modem.commands import build_registry
 from modemu.modem.delays import Delays
+from modemu.modem.known import KNOWN_LINES, KNOWN_MAX, KnownAnswer
 from modemu.modem.lines import LineState, ModuleLines, Netlight, ri_category
 from modemu.modem.modes import PortMode, Trigger, transition
 from modemu.modem.nvstore import MemoryNvStore, NvStore, restore_state, save_state
@@ -169,6 +175,9 @@ class ModemEngine:
         """Hardware lines (``modem/lines.py``): host inputs, RI, RI settings."""
         self.sink: InputSink | None = None
         self._reader = CommandLineReader(profile.max_line)
+        self._known: dict[bytes, KnownAnswer] = {}
+        """Query answers to give again (:mod:`modemu.modem.known`), by exact input."""
+        self._query: CommandSpec | None = None
         self._last_line = ""
         self._out = bytearray()
         self._urcs: deque[bytes | tuple[str, bytes, bytes]] = deque()
@@ -225,6 +234,10 @@ class ModemEngine:
         if self._inbox:
             self._inbox += data
             self._drain_inbox()
+            return
+        if len(data) <= KNOWN_MAX and self.mode is PortMode.COMMAND and self._idle_line():
+            if not self._answer_known(data):
+                self._run_remembering(data)
             return
         consumed = self._process(memoryview(data))
         if consumed < len(data) and self.powered:  # the line may have powered us off
@@ -500,6 +513,7 @@ class ModemEngine:
         """S3 (line end) and S5 (backspace) take effect for the next line."""
         self._reader.s3 = self.settings.s_registers[3]
         self._reader.s5 = self.settings.s_registers[5]
+        self._known.clear()  # remembered by exact bytes, which S3/S5 give their meaning
 
     def deactivate_context(self, cid: int) -> None:
         """Tear a context down with its sockets, silently (spec A18)."""
@@ -648,6 +662,69 @@ class ModemEngine:
                 break
         return pos
 
+    def _idle_line(self) -> bool:
+        """The port idle in command state: no line being typed, no LF wait, no URC or
+        action held, no observer to tell (the caller checked the mode)."""
+        return not (
+            self._terminator.deadline is not None
+            or self._urcs
+            or self._after_line
+            or self.line_observers
+            or self._reader.mid_line
+        )
+
+    def _answer_known(self, data: bytes) -> bool:
+        """Answer ``AT`` alone, or a query line answered before and unchanged since, with
+        the bytes the general path would write (:mod:`modemu.modem.known`); False to run
+        the line. Called only on an idle port with short input."""
+        settings = self.state.settings
+        if self._reader.is_poll(data):  # "AT": an empty line, answered OK
+            if settings.echo:
+                self._out += data[:3]  # A, T, S3 (a trailing LF is dropped unechoed)
+            if not settings.quiet:
+                self._out += render.result(Result.OK, settings.verbose)
+            self._last_line = ""
+            return True
+        known = self._known.get(data)
+        if (
+            known is None
+            or known.framing != (settings.echo, settings.quiet, settings.verbose)
+            or known.spec.stamp is None
+            or known.stamp != known.spec.stamp(self)
+        ):
+            return False
+        self._out += known.answer
+        self._last_line = known.body
+        if known.spec.kind is Kind.TCPIP:
+            settings.last_qi_error = 0
+        return True
+
+    def _run_remembering(self, data: bytes) -> None:
+        """Run ``data`` (an idle port's short input) as usual; if it was exactly one plain
+        command line running one query that answered ``OK``, remember what it wrote."""
+        start = len(self._out)
+        self._query = None
+        consumed = self._process(memoryview(data))
+        if consumed < len(data):
+            if self.powered:  # the line may have powered us off
+                self._inbox += data[consumed:]
+            return
+        spec = self._query
+        if spec is None or spec.stamp is None or not self._idle_line():
+            return
+        if self.mode is not PortMode.COMMAND or not self._reader.is_whole_line(data):
+            return  # "A/" repeats whatever came last: never remembered
+        if len(self._known) >= KNOWN_LINES:
+            self._known.clear()
+        settings = self.state.settings
+        self._known[data] = KnownAnswer(
+            self._last_line,
+            spec,
+            spec.stamp(self),
+            (settings.echo, settings.quiet, settings.verbose),
+            bytes(self._out[start:]),
+        )
+
     def _complete_terminator(self) -> None:
         for action in self._terminator.take():
             action()
@@ -716,6 +793,8 @@ class ModemEngine:
             if outcome is Reply.NONE or isinstance(outcome, FinalText):
                 self._apply_outcome(outcome)
                 return
+        if len(calls) == 1:
+            self._query = spec  # what _run_remembering may remember
         self.result(Result.OK)
 
     def _invoke(self, spec: CommandSpec, call: CommandCall) -> Outcome:

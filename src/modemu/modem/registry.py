@@ -77,6 +77,11 @@ CONTEXTS = "{contexts}"
 """Placeholder in test texts for the variant's context-id range, e.g. ``(1-15)``."""
 
 
+Stamp = Callable[["ModemView"], object]
+"""For a query: a value that changes whenever the query's answer could (see
+:meth:`Registry.command`)."""
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
@@ -84,6 +89,7 @@ class CommandSpec:
     forms: frozenset[Form]
     test: str | None
     handler: Handler
+    stamp: Stamp | None = None
 
     def test_text(self, contexts: int) -> str | None:
         """The answer to ``AT+X=?`` for a variant with ``contexts`` PDP contexts."""
@@ -116,11 +122,16 @@ class Registry:
         kind: Kind,
         forms: Iterable[Form] = ALL_FORMS,
         test: str | None = None,
+        stamp: Stamp | None = None,
     ) -> Callable[[_H], _H]:
         """Register a handler under one or more names (aliases such as ``+GMR``/``+CGMR``).
 
         ``test`` is the information line answered to ``AT+X=?``; with ``Form.TEST`` in
         ``forms`` and no ``test`` text, the handler is called for the test form too.
+        ``stamp`` declares a query: the handler changes nothing (it only writes its
+        answer), and for the same command line its answer is the same while ``stamp(m)``
+        returns the same value and the echo/quiet/verbose settings are unchanged; the
+        engine then answers a repeated line with the bytes it wrote last time.
         """
         form_set = frozenset(forms)
 
@@ -129,7 +140,7 @@ class Registry:
                 key = name.upper()
                 if key in self._specs:
                     raise ValueError(f"{key} registered twice")
-                self._specs[key] = CommandSpec(key, kind, form_set, test, handler)
+                self._specs[key] = CommandSpec(key, kind, form_set, test, handler, stamp)
             return handler
 
         return register

@@ -252,7 +252,7 @@ class SocketRuntime:
 
     def _connect(self, slot: SocketSlot) -> None:
         m = self.engine
-        slot.access_mode = AccessMode.TRANSPARENT
+        slot.set_access_mode(AccessMode.TRANSPARENT)
         m.result(Result.CONNECT)
         bridge = TransparentBridge(
             m,
@@ -286,7 +286,7 @@ class SocketRuntime:
         """``+++`` accepted: ``OK``, command mode, the socket continues in buffer mode."""
         m = self.engine
         self.bridge = None
-        slot.access_mode = AccessMode.BUFFER
+        slot.set_access_mode(AccessMode.BUFFER)
         m.result(Result.OK)  # before the mode change, which releases held URCs
         m.change_mode(Trigger.ESCAPE)
 
@@ -305,7 +305,7 @@ class SocketRuntime:
         bridge.flush()  # typed payload goes out; held "+" bytes were an escape attempt
         bridge.close()
         self.bridge = None
-        slot.access_mode = AccessMode.BUFFER
+        slot.set_access_mode(AccessMode.BUFFER)
         if dtr_mode == 1:
             m.result(Result.OK)
         else:
@@ -319,7 +319,7 @@ class SocketRuntime:
         if self.bridge is not None:
             self.bridge.close()
         self.bridge = None
-        slot.access_mode = AccessMode.BUFFER
+        slot.set_access_mode(AccessMode.BUFFER)
         m.result(Result.NO_CARRIER)
         m.change_mode(Trigger.CARRIER_LOST)
 
@@ -362,9 +362,9 @@ class SocketRuntime:
         if not slot.allows(opened):
             return
         slot.advance(opened)
-        slot.local_port = event.local[1]
+        slot.set_local_port(event.local[1])
         if event.remote is not None and slot.service in (Service.TCP, Service.UDP):
-            slot.remote_ip, slot.remote_port = event.remote
+            slot.set_remote(event.remote)
         if self.pending_open == slot.conn_id:
             self.pending_open = None
             m.take_pending()

@@ -18,6 +18,7 @@ updates this state and queues the URCs the host's settings ask for.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -407,12 +408,47 @@ class PdpContext:
         }
 
 
+_STAMPS = itertools.count(1)
+
+
+class ShownChange:
+    """The stamp of the last change, in any module of this process, to what ``AT+QISTATE``
+    shows of a socket: a slot made, its phase, addresses or access mode changed. An answer
+    rendered at stamp N is current while the stamp is still N (the engine reuses it,
+    ``modem/engine.py``). Every change stores a fresh value from one counter (``next`` is
+    atomic), so no change can leave the stamp an earlier rendering saw, whichever threads
+    run modules. ``tests/unit/modem/test_shown_change.py`` checks that nothing outside
+    :class:`SocketSlot` writes those fields."""
+
+    stamp = 0
+
+    @staticmethod
+    def bump() -> None:
+        ShownChange.stamp = next(_STAMPS)
+
+
+SHOWN_FIELDS = (
+    "conn_id",
+    "cid",
+    "service",
+    "remote_ip",
+    "remote_port",
+    "local_port",
+    "phase",
+    "server_id",
+    "access_mode",
+)
+"""The :class:`SocketSlot` fields ``AT+QISTATE`` shows: written only by its own methods."""
+
+
 @dataclass
 class SocketSlot:
     """One of the 12 socket ids and everything the module keeps about the socket on it:
     one record per slot, replaced by a fresh one when the slot is freed. Its lifecycle
     ``phase`` changes only through :meth:`advance` (the table in
-    :mod:`modemu.modem.socketstates`)."""
+    :mod:`modemu.modem.socketstates`); the other fields QISTATE shows
+    (:data:`SHOWN_FIELDS`) only through this class's methods, which stamp the change
+    (:class:`ShownChange`)."""
 
     conn_id: int
     cid: int = 1
@@ -455,5 +491,21 @@ class SocketSlot:
     def allows(self, event: Event) -> bool:
         return allowed(self.phase, event)
 
+    def __post_init__(self) -> None:
+        ShownChange.bump()
+
     def advance(self, event: Event) -> None:
         self.phase = advance(self.phase, event)
+        ShownChange.bump()
+
+    def set_access_mode(self, mode: AccessMode) -> None:
+        self.access_mode = mode
+        ShownChange.bump()
+
+    def set_local_port(self, port: int) -> None:
+        self.local_port = port
+        ShownChange.bump()
+
+    def set_remote(self, address: Address) -> None:
+        self.remote_ip, self.remote_port = address
+        ShownChange.bump()

@@ -26,7 +26,7 @@ from modemu.modem.registry import (
     declare_setting,
 )
 from modemu.modem.socketstates import Event, Phase, SocketState
-from modemu.modem.state import SendMode, SocketSlot
+from modemu.modem.state import SendMode, ShownChange, SocketSlot
 from modemu.net.base import Service
 
 if TYPE_CHECKING:
@@ -96,8 +96,7 @@ def open_socket(m: ModemView, call: CommandCall) -> Outcome:
     )
     m.sockets.slots[conn_id].advance(Event.OPEN)
     if service in (Service.TCP_LISTENER, Service.UDP_SERVICE):
-        m.sockets.slots[conn_id].remote_ip = ctx.address
-        m.sockets.slots[conn_id].remote_port = 0
+        m.sockets.slots[conn_id].set_remote((ctx.address, 0))
     dns = [server for server in ctx.dns if server]
     opening = m.sockets.slots[conn_id]
 
@@ -141,38 +140,22 @@ def close_socket(m: ModemView, call: CommandCall) -> Outcome:
 # -- QISTATE -----------------------------------------------------------------------------
 
 
-_RENDERED: dict[int, tuple[tuple[object, ...], bytes]] = {}
-"""The last QISTATE line rendered for each socket id, with the fields it was rendered from.
-Drivers poll QISTATE while nothing changes; an unchanged socket's line is then reused. The
-line is a pure function of exactly those fields, so a changed field can never show a stale
-line (several modules in one process only make each other render again)."""
-
-
-def state_line(slot: SocketSlot) -> bytes:
+def state_line(slot: SocketSlot) -> str:
     """The ``+QISTATE:`` line of an open socket."""
-    key = (
-        slot.service,
-        slot.remote_ip,
-        slot.remote_port,
-        slot.local_port,
-        slot.phase,
-        slot.cid,
-        slot.server_id,
-        slot.access_mode,
-    )
-    rendered = _RENDERED.get(slot.conn_id)
-    if rendered is not None and rendered[0] == key:
-        return rendered[1]
-    line = (
+    return (
         f'+QISTATE: {slot.conn_id},"{slot.service.value}","{slot.remote_ip}",'
         f"{slot.remote_port},{slot.local_port},{int(slot.state)},{slot.cid},"
         f'{slot.server_id},{int(slot.access_mode)},"{AT_PORT}"'
-    ).encode("latin-1")
-    _RENDERED[slot.conn_id] = (key, line)
-    return line
+    )
 
 
-@COMMANDS.command("+QISTATE", kind=Kind.TCPIP)
+def _shown_stamp(m: ModemView) -> int:
+    """QISTATE shows the slots' :data:`~modemu.modem.state.SHOWN_FIELDS` and nothing
+    else: its answer stays while none of them changed."""
+    return ShownChange.stamp
+
+
+@COMMANDS.command("+QISTATE", kind=Kind.TCPIP, stamp=_shown_stamp)
 def socket_state(m: ModemView, call: CommandCall) -> Outcome:
     if call.form is Form.TEST:
         return None
@@ -443,7 +426,7 @@ def switch_mode(m: ModemView, call: CommandCall) -> Outcome:
         rt.enter_transparent(slot)
         return Reply.NONE
     previous = slot.access_mode
-    slot.access_mode = mode
+    slot.set_access_mode(mode)
     if mode is AccessMode.PUSH and previous is AccessMode.BUFFER:
         _flush_as_push(m, slot)  # URCs are held until after the OK (spec A12)
     elif mode is AccessMode.BUFFER:

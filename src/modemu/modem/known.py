@@ -1,0 +1,35 @@
+"""Answers the engine gives again without running the command line again.
+
+Hosts repeat a few lines: ``AT`` to see the module is there, ``AT+QISTATE`` to follow their
+sockets. For a command declared as a query (``Registry.command(..., stamp=...)``: it
+changes nothing and its answer stays the same while its stamp does), the engine keeps the
+bytes it wrote for the exact input the last time and writes them again while the stamp and
+the settings that frame an answer (echo, quiet, verbose) are the same, skipping the line
+reader, the parser, the registry and the handler. docs/performance.md, "Command path".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modemu.modem.registry import CommandSpec
+
+KNOWN_MAX = 64
+"""The longest input remembered (every QISTATE form fits); longer input is never hashed."""
+KNOWN_LINES = 16
+"""Lines remembered per module; when full, the table starts again."""
+
+
+@dataclass(slots=True)
+class KnownAnswer:
+    """The bytes one exact input produced, and what they depended on."""
+
+    body: str
+    """The command line after ``AT`` (what ``A/`` repeats)."""
+    spec: CommandSpec
+    stamp: object
+    """``spec.stamp`` when the answer was written."""
+    framing: tuple[bool, bool, bool]
+    """Echo, quiet and verbose when the answer was written."""
+    answer: bytes
+    """Everything written for the input: echo, information text, final result."""

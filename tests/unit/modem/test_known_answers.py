@@ -1,0 +1,169 @@
+"""Answers given again without running the line again (``modemu.modem.known``): ``AT``
+alone and repeated queries (``AT+QISTATE``) must give exactly the bytes the general path
+gives, whatever changed in between.
+
+The oracle is the same engine fed the same bytes one at a time: a single byte never takes
+the shortcut, so every line there runs through the reader, parser, registry and handler.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from modemu.modem.engine import ModemEngine
+from modemu.modem.profile import Profile
+from modemu.net.base import Closed, NetEvent, Opened, PdpDeactivated, PeerClosed
+from modemu.net.fake import FakeNet
+
+from .harness import OK
+
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+QUERIES = [
+    b"AT\r",
+    b"at\r\n",
+    b"aT\r",
+    b"AT+QISTATE\r",
+    b"AT+QISTATE\r\n",
+    b"at+qistate\r",
+    b"AT+QISTATE=0,1\r",
+    b"AT+QISTATE=1,0\r",
+    b"AT+QISTATE=1,1\r",
+    b"AT+QISTATE=1,12\r",
+    b"AT+QISTATE=?\r",
+    b"A/",
+]
+CHANGES = [
+    b"ATE1\r",
+    b"ATE0\r",
+    b"ATV0\r",
+    b"ATV1\r",
+    b"ATQ1\r",
+    b"ATQ0\r",
+    b"ATS3=13\r",
+    b"AT+QIGETERROR\r",
+    b"AT+QISEND=3,5\r",
+    b'AT+QIOPEN=1,0,"TCP","1.2.3.4",80,0,0\r',
+    b'AT+QIOPEN=1,1,"UDP","1.2.3.4",81,0,1\r',
+    b'AT+QIOPEN=1,2,"TCP LISTENER","127.0.0.1",0,2020,0\r',
+    b"AT+QISWTMD=0,1\r",
+    b"AT+QISWTMD=0,0\r",
+    b"AT+QISWTMD=1,0\r",
+    b"AT+QICLOSE=0\r",
+    b"AT+QICLOSE=1\r",
+    b"AT+QIDEACT=1\r",
+    b"AT+QIACT=1\r",
+    b"AT+QISTATE;+QISTATE\r",
+]
+EVENTS: list[NetEvent] = [
+    Opened(0, ("10.0.0.2", 40000), ("1.2.3.4", 80)),
+    Opened(1, ("10.0.0.2", 40001), ("1.2.3.4", 81)),
+    Opened(2, ("127.0.0.1", 2020), None),
+    PeerClosed(0),
+    Closed(0),
+    Closed(1),
+    PdpDeactivated(1),
+]
+
+query = st.sampled_from(QUERIES).map(lambda line: ("line", line))
+change = st.one_of(
+    st.sampled_from(CHANGES).map(lambda line: ("line", line)),
+    st.sampled_from(EVENTS).map(lambda event: ("event", event)),
+    st.sampled_from([0.01, 0.5, 3.0]).map(lambda dt: ("time", dt)),
+)
+# Every change is followed by queries: a stale answer shows at once.
+steps = st.lists(st.tuples(change, query, query), min_size=5, max_size=30).map(
+    lambda triples: [step for triple in triples for step in triple]
+)
+
+
+class Driven:
+    """An engine after boot, echo off, context 1 active; ``whole`` feeds each line in one
+    call (shortcuts allowed), otherwise byte by byte (never a shortcut)."""
+
+    def __init__(self, whole: bool) -> None:
+        self.whole = whole
+        self.now = 0.0
+        self.engine = ModemEngine(Profile(), FakeNet(), now=0.0)
+        self.engine.handle_timer(0.0)
+        self.engine.data_to_send()
+        self.send(b"ATE0\r")
+        self.send(b"AT+QIACT=1\r")
+
+    def send(self, data: bytes) -> bytes:
+        self.now += 0.01
+        pieces = [data] if self.whole else [data[i : i + 1] for i in range(len(data))]
+        for piece in pieces:
+            self.engine.receive_data(piece, self.now)
+        return self.engine.data_to_send()
+
+    def step(self, kind: str, arg: object) -> bytes:
+        if kind == "line":
+            assert isinstance(arg, bytes)
+            return self.send(arg)
+        if kind == "event":
+            self.now += 0.01
+            self.engine.handle_net(arg, self.now)  # type: ignore[arg-type]
+        else:
+            assert isinstance(arg, float)
+            end = self.now + arg
+            while (deadline := self.engine.next_deadline()) is not None and deadline <= end:
+                self.now = max(self.now, deadline)
+                self.engine.handle_timer(self.now)
+            self.now = end
+            self.engine.handle_timer(self.now)
+        return self.engine.data_to_send()
+
+
+@FAST
+@given(steps=steps)
+def test_repeated_lines_answer_as_the_general_path(steps: list[tuple[str, object]]) -> None:
+    whole, stepped = Driven(whole=True), Driven(whole=False)
+    for kind, arg in steps:
+        assert whole.step(kind, arg) == stepped.step(kind, arg), (kind, arg)
+
+
+def test_qistate_follows_every_change_of_a_socket() -> None:
+    """The same line again, and the answer changes exactly when the socket does."""
+    m = Driven(whole=True)
+    assert m.send(b"AT+QISTATE\r") == OK
+    m.send(b'AT+QIOPEN=1,0,"TCP","1.2.3.4",80,0,0\r')
+    opening = b'\r\n+QISTATE: 0,"TCP","1.2.3.4",80,0,1,1,0,0,"uart1"\r\n' + OK
+    assert m.send(b"AT+QISTATE\r") == opening
+    assert m.send(b"AT+QISTATE\r") == opening
+    m.step("event", Opened(0, ("10.0.0.2", 40000), ("1.2.3.4", 80)))
+    connected = b'\r\n+QISTATE: 0,"TCP","1.2.3.4",80,40000,2,1,0,0,"uart1"\r\n' + OK
+    assert m.send(b"AT+QISTATE\r") == connected
+    assert m.send(b"AT+QISWTMD=0,1\r") == OK
+    assert m.send(b"AT+QISTATE\r") == connected.replace(b",0,0,", b",0,1,")
+    assert m.send(b"ATV0\r") == b"0\r"
+    assert m.send(b"AT+QISTATE\r") == (
+        b'+QISTATE: 0,"TCP","1.2.3.4",80,40000,2,1,0,1,"uart1"\r\n0\r'
+    )
+    m.step("event", PeerClosed(0))
+    assert m.send(b"AT+QISTATE\r") == (
+        b'+QISTATE: 0,"TCP","1.2.3.4",80,40000,4,1,0,1,"uart1"\r\n0\r'
+    )
+
+
+def test_a_repeated_query_clears_the_last_tcpip_error() -> None:
+    m = Driven(whole=True)
+    assert m.send(b"AT+QISTATE\r") == OK
+    assert m.send(b"AT+QISEND=3,5\r") == b"\r\nERROR\r\n"
+    assert m.send(b"AT+QIGETERROR\r") == b"\r\n+QIGETERROR: 572,operation not allowed\r\n" + OK
+    assert m.send(b"AT+QISTATE\r") == OK
+    assert m.send(b"AT+QIGETERROR\r") == b"\r\n+QIGETERROR: 0,operation success\r\n" + OK
+
+
+def test_a_bare_at_answers_in_every_framing() -> None:
+    m = Driven(whole=True)
+    for setting, answer in [
+        (b"ATE1\r", b"AT\r" + OK),
+        (b"ATV0\r", b"AT\r0\r"),
+        (b"ATQ1\r", b"AT\r"),
+        (b"ATE0Q0V1\r", OK),
+    ]:
+        m.send(setting)
+        assert m.send(b"AT\r\n") == answer
+        assert m.send(b"at\r") == answer.replace(b"AT", b"at")
