@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modemu.compiled import compiled_modules
 from modemu.testing.controller import ModemuProcess
 from modemu.testing.pty_host import PtyHost as Host
 
@@ -108,7 +109,11 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
     payload.update(
         benchmark=name,
         when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        machine={"cpus": os.cpu_count(), "python": platform.python_version()},
+        machine={
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "modemu_compiled": compiled_modules(),
+        },
     )
     text = json.dumps(payload, indent=2) + "\n"
     Results.folder.mkdir(parents=True, exist_ok=True)

@@ -202,10 +202,14 @@ def render(results: dict[str, dict[str, Any]]) -> str:
             lines += ["| " + " | ".join(row) + " |" for row in RENDER[name](results[name])]
     whens = sorted({f"`{n}` {r['when']}" for n, r in results.items()})
     machine = next(iter(results.values()))["machine"] if results else {}
+    compiled = sorted(
+        {name for r in results.values() for name in r["machine"].get("modemu_compiled", [])}
+    )
+    build = f" modemu's compiled build (mypyc: {', '.join(compiled)})." if compiled else ""
     lines += [
         "",
         f"Runs: {', '.join(whens)}; {machine.get('cpus', '?')} CPUs, "
-        f"Python {machine.get('python', '?')}. Every run's figures are in the JSON files.",
+        f"Python {machine.get('python', '?')}.{build} Every run's figures are in the JSON files.",
     ]
     return "\n".join(lines)
 

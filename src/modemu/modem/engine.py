@@ -703,13 +703,13 @@ class ModemEngine:
         """Run ``data`` (an idle port's short input) as usual; if it was exactly one plain
         command line running one query that answered ``OK``, remember what it wrote."""
         start = len(self._out)
-        self._query = None
+        self._query = None  # read back through _take_query: compiled code must not assume None
         consumed = self._process(memoryview(data))
         if consumed < len(data):
             if self.powered:  # the line may have powered us off
                 self._inbox += data[consumed:]
             return
-        spec = self._query
+        spec = self._take_query()
         if spec is None or spec.stamp is None or not self._idle_line():
             return
         if self.mode is not PortMode.COMMAND or not self._reader.is_whole_line(data):
@@ -724,6 +724,12 @@ class ModemEngine:
             (settings.echo, settings.quiet, settings.verbose),
             bytes(self._out[start:]),
         )
+
+    def _take_query(self) -> CommandSpec | None:
+        """The query the last line ran alone and answered ``OK`` (noted by
+        :meth:`_run_calls`), forgotten as it is taken."""
+        query, self._query = self._query, None
+        return query
 
     def _complete_terminator(self) -> None:
         for action in self._terminator.take():
