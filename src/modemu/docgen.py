@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from modemu.at.syntax import Form
-from modemu.modem.commands import TABLES, build_registry
+from modemu.modem.commands import build_registry, tables
 from modemu.modem.engine import ModemEngine
 from modemu.modem.profile import QCFG_KEYS, QICFG_KEYS, Profile, shipped_profiles
 from modemu.modem.registry import CommandSpec, Kind, Registry
@@ -127,7 +127,7 @@ def render() -> str:
     modules = {name: _Module(profile) for name, profile in profiles.items()}
     reference = modules[REFERENCE]
     out = [HEADER.format(reference=REFERENCE)]
-    for table in TABLES:
+    for table in tables():
         out.append(f"\n## {_area(table)}\n")
         out.append("| command | forms | test form | at power-on | errors | notes |")
         out.append("|---|---|---|---|---|---|")

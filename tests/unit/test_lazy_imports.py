@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from modemu import client, transport
+from modemu.modem.commands import AREAS
 
 HEAVY = ("asyncio", "uvloop", "serial", "dns", "icmplib", "ntplib", "ssl")
 
@@ -90,3 +91,39 @@ def test_warmup_loads_what_is_missing_and_restores_the_switch_interval() -> None
         "assert start_warmup(('dns.resolver',)) is None  # nothing left to load\n"
     )
     assert "dns.resolver" in _loaded_after(code)
+
+
+SERVE_FIRST_OK = """\
+import asyncio, json, os, sys, tempfile
+from modemu.cli.main import build_parser, serving_module
+from modemu.server import run
+from modemu.transport.pty import make_raw
+
+async def first_ok():
+    link = os.path.join(tempfile.mkdtemp(), "m")
+    args = build_parser().parse_args(["serve", "--pty", link, "--state-dir", "none"])
+    async with serving_module(args) as modem:
+        fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
+        try:
+            make_raw(fd)
+            os.write(fd, b"AT\\r")
+            got = b""
+            while b"OK" not in got:
+                got += await asyncio.wait_for(modem.loop.run_in_executor(None, os.read, fd, 64), 10)
+        finally:
+            os.close(fd)
+
+run(first_ok())
+"""
+"""What ``modemu serve --pty PATH`` runs up to its first ``OK`` (the CLI's own parser and
+``serving_module``, a real pty, the default control socket)."""
+
+LOADED_ON_USE = (*(f"modemu.modem.commands.{area}" for area in AREAS),)
+
+
+def test_serve_loads_no_command_module_before_its_first_command() -> None:
+    """Each handler module loads with its first command (``Registry.on_demand``): the
+    first ``OK`` needs none of them; what else it must not load is listed above."""
+    loaded = _loaded_after(SERVE_FIRST_OK)
+    assert "modemu.modem.engine" in loaded  # the real engine answered
+    assert sorted(set(LOADED_ON_USE) & loaded) == []

@@ -4,6 +4,9 @@ Each module in :mod:`modemu.modem.commands` declares its handlers in its own tab
 (``COMMANDS = Registry()``; decorating only fills that module's table), and
 :func:`modemu.modem.commands.build_registry` composes the tables explicitly into the one
 registry the engine dispatches through; nothing registers itself anywhere else on import.
+That registry loads each table the first time one of its commands is looked up
+(:meth:`Registry.on_demand`, with the generated name index ``commands/index.py``), so a
+starting module compiles only the handler modules its host actually uses.
 Handlers see the module through :class:`modemu.modem.view.ModemView`, not the engine class.
 
 A handler is registered with the forms it accepts and, where the answer to ``AT+X=?`` is
@@ -15,7 +18,7 @@ for 3GPP ones), so handlers raise one exception type and never format errors the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -104,17 +107,42 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: dict[str, CommandSpec] = {}
+        self._unloaded: dict[str, str] = {}
+        """Names of tables not loaded yet → the table's key for ``_load`` (:meth:`on_demand`)."""
+        self._load: Callable[[str], Registry] | None = None
 
     @classmethod
     def compose(cls, *tables: Registry) -> Registry:
         """One registry holding every table's commands; a name declared twice is an error."""
         composed = cls()
         for table in tables:
-            for key, spec in table._specs.items():
-                if key in composed._specs:
-                    raise ValueError(f"{key} registered twice")
-                composed._specs[key] = spec
+            composed._merge(table)
         return composed
+
+    @classmethod
+    def on_demand(cls, where: Mapping[str, str], load: Callable[[str], Registry]) -> Registry:
+        """The composition of the tables ``load(key)`` returns, each loaded the first time
+        one of its names is looked up; ``where`` maps every command name to its table's key.
+        Why: importing every handler module costs a starting ``modemu serve`` ~20 ms, and
+        a host's first ``AT`` needs none of them. A name not in ``where`` is unknown
+        without loading anything; :meth:`names` loads every table."""
+        registry = cls()
+        registry._unloaded = dict(where)
+        registry._load = load
+        return registry
+
+    def _merge(self, table: Registry) -> None:
+        for key, spec in table._specs.items():
+            # setdefault: two threads loading the same table merge the same specs
+            if self._specs.setdefault(key, spec) is not spec:
+                raise ValueError(f"{key} registered twice")
+
+    def _load_table_of(self, name: str) -> CommandSpec | None:
+        key = self._unloaded[name]
+        assert self._load is not None
+        self._merge(self._load(key))
+        self._unloaded = {n: k for n, k in self._unloaded.items() if k != key}
+        return self._specs.get(name)
 
     def command(
         self,
@@ -146,9 +174,14 @@ class Registry:
         return register
 
     def lookup(self, name: str) -> CommandSpec | None:
-        return self._specs.get(name)
+        spec = self._specs.get(name)
+        if spec is None and name in self._unloaded:
+            return self._load_table_of(name)
+        return spec
 
     def names(self) -> list[str]:
+        while self._unloaded:
+            self._load_table_of(next(iter(self._unloaded)))
         return sorted(self._specs)
 
 

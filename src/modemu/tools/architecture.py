@@ -17,7 +17,7 @@ import typing
 from pathlib import Path
 
 from modemu.modem import changes
-from modemu.modem.commands import TABLES
+from modemu.modem.commands import AREAS, table
 from modemu.modem.engine import ModemEngine
 from modemu.modem.profile import Profile
 from modemu.modem.registry import Registry
@@ -232,14 +232,9 @@ def _owner(handler: object) -> str:
 
 
 def _tables() -> list[tuple[types.ModuleType, Registry]]:
-    """Each command table with the module that declares it, in :data:`TABLES` order."""
-    package = importlib.import_module("modemu.modem.commands")
-    declared = {
-        id(module.COMMANDS): module
-        for module in vars(package).values()
-        if isinstance(module, types.ModuleType) and hasattr(module, "COMMANDS")
-    }
-    return [(declared[id(table)], table) for table in TABLES]
+    """Each command table with the module that declares it, in :data:`AREAS` order."""
+    package = "modemu.modem.commands"
+    return [(importlib.import_module(f"{package}.{area}"), table(area)) for area in AREAS]
 
 
 def document() -> str:

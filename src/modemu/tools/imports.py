@@ -1,7 +1,10 @@
 """The runtime import graph of a package, read from its source with :mod:`ast`.
 
 Every ``import``/``from … import`` of one of the package's modules counts, at module level
-or inside a function; imports under ``if TYPE_CHECKING:`` do not (they never run). Used by
+or inside a function; imports under ``if TYPE_CHECKING:`` do not (they never run). A module
+that calls ``importlib.import_module`` is taken to import every module it names in a string
+constant (a package: its submodules by their last name too), so the command package's
+on-demand loading of its handler modules stays in the graph. Used by
 the no-import-cycle test and by the architecture page (``docs/architecture.md``).
 """
 
@@ -65,6 +68,23 @@ def _targets(module: str, node: ast.AST, modules: dict[str, Path]) -> set[str]:
     return targets
 
 
+def _imports_by_name(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return name == "import_module"
+
+
+def _named_modules(module: str, nodes: list[ast.AST], modules: dict[str, Path]) -> set[str]:
+    """The package's modules named by string constants in ``nodes``."""
+    texts = {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    named = texts & modules.keys()
+    if modules[module].name == "__init__.py":
+        named |= {f"{module}.{text}" for text in texts} & modules.keys()
+    return named
+
+
 def module_graph(package_dir: Path) -> dict[str, set[str]]:
     """Module → the package's modules it imports at run time."""
     modules = module_names(package_dir)
@@ -72,8 +92,11 @@ def module_graph(package_dir: Path) -> dict[str, set[str]]:
     for module, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         edges: set[str] = set()
-        for node in _runtime_nodes(tree):
+        nodes = _runtime_nodes(tree)
+        for node in nodes:
             edges |= _targets(module, node, modules)
+        if any(_imports_by_name(node) for node in nodes):
+            edges |= _named_modules(module, nodes, modules)
         edges.discard(module)
         graph[module] = edges
     return graph
