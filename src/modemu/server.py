@@ -30,19 +30,19 @@ from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
-from modemu.control.target import FaultTarget
 from modemu.modem.lines import ATTACH_BOOT_DELAY, LineState, ModuleLines
 from modemu.modem.nvstore import MemoryNvStore, NvStore
 from modemu.modem.profile import Profile
 from modemu.net.base import EventSink, NetBackend, NetConfig, NetEvent
 from modemu.net.faulty import FaultyNet
 from modemu.net.policy import Policy
-from modemu.net.tap import NetObserver, TraceNotes, tap_factory
-from modemu.trace import Tracer
 from modemu.transport.base import LineTransport, Transport
 from modemu.transport.uartfaults import HostLine
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded when used: a plain `serve` has no trace, tap or faults yet
+    from modemu.control.target import FaultTarget
+    from modemu.net.tap import NetObserver
+    from modemu.trace import Tracer
     from modemu.transport.paced import PacedTransport
 
 __all__ = [
@@ -125,7 +125,20 @@ def _default_engine(profile: Profile, net: NetBackend, nv: NvStore, now: float) 
 
 def _watched(factory: NetFactory, observers: Sequence[NetObserver]) -> NetFactory:
     """``factory`` behind a :class:`~modemu.net.tap.NetTap` when anyone watches (pcap, trace)."""
-    return tap_factory(factory, observers) if observers else factory
+    if not observers:
+        return factory
+    from modemu.net.tap import tap_factory  # noqa: PLC0415 - only with --trace or --pcap
+
+    return tap_factory(factory, observers)
+
+
+def _trace_notes(tracer: Tracer | None) -> list[NetObserver]:
+    """The observer that notes net events in the trace, if there is one."""
+    if tracer is None:
+        return []
+    from modemu.net.tap import TraceNotes  # noqa: PLC0415 - only with --trace
+
+    return [TraceNotes(tracer.event)]
 
 
 def _asyncio_net_factory(config: NetConfig) -> NetFactory:
@@ -176,7 +189,7 @@ class VirtualModem:
         self.tracer = tracer
         self._net_factory = _watched(
             net_factory or _asyncio_net_factory(net_config or NetConfig()),
-            [*net_observers, *([TraceNotes(tracer.event)] if tracer is not None else [])],
+            [*net_observers, *_trace_notes(tracer)],
         )
         self._engine_factory = engine_factory or _default_engine
         self._nv = nv if nv is not None else MemoryNvStore()
@@ -647,6 +660,7 @@ class VirtualModem:
 def _fault_target(
     engine: Engine, net: FaultyNet, line: HostLine, modem: VirtualModem
 ) -> FaultTarget | None:
+    from modemu.control.target import FaultTarget  # noqa: PLC0415
     from modemu.modem.engine import ModemEngine  # noqa: PLC0415
 
     if not isinstance(engine, ModemEngine):
