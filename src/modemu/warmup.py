@@ -14,6 +14,10 @@ interval is cut to :data:`WARM_SWITCH_INTERVAL`, so the event loop thread gets t
 within a fraction of a millisecond when a command arrives instead of the default 5 ms, and
 the interval is restored afterwards. A failed import is ignored here: the code that needs
 the library imports it again and reports the error where it belongs.
+
+modemu's own modules that a starting module leaves for later (the command handlers, the
+socket, ping and NTP parts of the net back end: :func:`deferred_modules`) are warmed the
+same way, first, so the first ``AT+QIOPEN`` finds them loaded too.
 """
 
 from __future__ import annotations
@@ -44,9 +48,20 @@ def warm(modules: Sequence[str] = HEAVY_MODULES) -> list[str]:
     return loaded
 
 
-def start_warmup(modules: Sequence[str] = HEAVY_MODULES) -> threading.Thread | None:
-    """Import what is not loaded yet on a daemon thread; ``None`` if all already are."""
-    missing = [name for name in modules if name not in sys.modules]
+def deferred_modules() -> tuple[str, ...]:
+    """modemu's modules that ``modemu serve`` loads on first use, then :data:`HEAVY_MODULES`."""
+    from modemu.modem.commands import AREAS  # noqa: PLC0415 - not for `modemu --help`
+
+    own = [f"modemu.modem.commands.{area}" for area in AREAS]
+    own += ["modemu.net.opening", "modemu.net.listener", "modemu.net.ping", "modemu.net.ntp"]
+    return (*own, *HEAVY_MODULES)
+
+
+def start_warmup(modules: Sequence[str] | None = None) -> threading.Thread | None:
+    """Import what is not loaded yet (default: :func:`deferred_modules`) on a daemon
+    thread; ``None`` if all already are."""
+    wanted = deferred_modules() if modules is None else modules
+    missing = [name for name in wanted if name not in sys.modules]
     if not missing:
         return None
     previous = sys.getswitchinterval()

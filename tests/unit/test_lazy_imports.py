@@ -118,12 +118,33 @@ run(first_ok())
 """What ``modemu serve --pty PATH`` runs up to its first ``OK`` (the CLI's own parser and
 ``serving_module``, a real pty, the default control socket)."""
 
-LOADED_ON_USE = (*(f"modemu.modem.commands.{area}" for area in AREAS),)
+COMMANDS_LOAD_ON_USE = (
+    *(f"modemu.modem.commands.{area}" for area in AREAS),
+    "modemu.net.opening",
+    "modemu.net.tcp",
+    "modemu.net.udp",
+    "modemu.net.listener",
+    "modemu.net.ping",
+    "modemu.net.ntp",
+)
+"""Loaded by the first command that needs them, or by the warm-up a second later."""
+OPTIONS_LOAD_ON_USE = ("modemu.trace", "modemu.net.tap", "modemu.control.client", "modemu.client")
+"""Loaded only with ``--trace``/``--pcap`` or by a control client."""
 
 
-def test_serve_loads_no_command_module_before_its_first_command() -> None:
-    """Each handler module loads with its first command (``Registry.on_demand``): the
-    first ``OK`` needs none of them; what else it must not load is listed above."""
+def test_serve_answers_its_first_ok_without_what_later_commands_need() -> None:
+    """Each handler module loads with its first command (``Registry.on_demand``), sockets,
+    ping and NTP with the first open/ping/NTP request: the first ``OK`` needs none."""
     loaded = _loaded_after(SERVE_FIRST_OK)
     assert "modemu.modem.engine" in loaded  # the real engine answered
-    assert sorted(set(LOADED_ON_USE) & loaded) == []
+    assert "modemu.control.server" in loaded  # and the default control socket is open
+    assert sorted({*COMMANDS_LOAD_ON_USE, *OPTIONS_LOAD_ON_USE} & loaded) == []
+
+
+def test_the_warmup_loads_what_serve_deferred() -> None:
+    from modemu.warmup import HEAVY_MODULES, deferred_modules  # noqa: PLC0415
+
+    wanted = deferred_modules()
+    assert wanted[-len(HEAVY_MODULES) :] == HEAVY_MODULES  # ours first: they are quick
+    loaded_by_warmup = _loaded_after(f"from modemu.warmup import warm\nwarm({wanted!r})")
+    assert set(COMMANDS_LOAD_ON_USE) <= loaded_by_warmup

@@ -46,7 +46,7 @@ import itertools
 import logging
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from modemu.net.base import (
     Address,
@@ -74,20 +74,13 @@ from modemu.net.base import (
 )
 from modemu.net.dns import DnsAnswer, DnsError, host_dns_servers, resolve_ipv4
 from modemu.net.hostaddr import host_ipv4
-from modemu.net.listener import TcpListener
-from modemu.net.ntp import NtpTimeoutError, sntp_time
-from modemu.net.opening import (
-    OpenError,
-    ResetAfterConnectError,
-    open_tcp_client,
-    open_tcp_listener,
-    open_udp_client,
-    open_udp_service,
-)
-from modemu.net.ping import EchoReply, IcmpUnavailableError, ping_sequence
-from modemu.net.sockopts import apply_tcp_options
-from modemu.net.tcp import TcpStream
-from modemu.net.udp import UdpEndpoint
+
+# Sockets, ping and NTP load with the first open/accept, AT+QPING or AT+QNTP: a starting
+# `modemu serve` answers its first OK without them.
+if TYPE_CHECKING:
+    from modemu.net.ping import EchoReply
+    from modemu.net.tcp import TcpStream
+    from modemu.net.udp import UdpEndpoint
 
 __all__ = ["DEFAULT_CONFIG", "AsyncioNet"]
 
@@ -201,6 +194,8 @@ class AsyncioNet:
         slot.opener = self._spawn(self._open(slot, request))
 
     async def _open(self, slot: _Slot, request: _OpenRequest) -> None:
+        from modemu.net.opening import OpenError, ResetAfterConnectError  # noqa: PLC0415
+
         try:
             local, remote = await self._establish(slot, request)
         except ResetAfterConnectError as exc:
@@ -230,6 +225,15 @@ class AsyncioNet:
             self._incoming(slot, stream)
 
     async def _establish(self, slot: _Slot, req: _OpenRequest) -> tuple[Address, Address | None]:
+        from modemu.net.opening import (  # noqa: PLC0415 - see the imports above
+            OpenError,
+            open_tcp_client,
+            open_udp_client,
+            open_udp_service,
+        )
+        from modemu.net.tcp import TcpStream  # noqa: PLC0415
+        from modemu.net.udp import UdpEndpoint  # noqa: PLC0415
+
         if slot.service is Service.TCP:
             remote = (await self._open_lookup(req), req.remote_port)
             stream = TcpStream(self._emit, slot.conn_id)
@@ -254,6 +258,10 @@ class AsyncioNet:
         raise OpenError(NetFailure.NOT_SUPPORTED, f"{slot.service.value} cannot be opened")
 
     async def _open_listener(self, slot: _Slot, local_port: int) -> Address:
+        from modemu.net.listener import TcpListener  # noqa: PLC0415
+        from modemu.net.opening import open_tcp_listener  # noqa: PLC0415
+        from modemu.net.tcp import TcpStream  # noqa: PLC0415
+
         def factory() -> TcpStream:
             return TcpStream(self._emit, None, on_connect=lambda s: self._incoming(slot, s))
 
@@ -262,6 +270,8 @@ class AsyncioNet:
         return local
 
     async def _open_lookup(self, req: _OpenRequest) -> str:
+        from modemu.net.opening import OpenError  # noqa: PLC0415
+
         try:
             return (await self._lookup(req.host, req.dns_servers)).addresses[0]
         except DnsError as exc:
@@ -293,6 +303,8 @@ class AsyncioNet:
             self._emit_soon(PeerClosed(conn_id, error=True))
             return
         stream = pending.stream
+        from modemu.net.sockopts import apply_tcp_options  # noqa: PLC0415
+
         try:
             apply_tcp_options(stream.host_socket(), options)
         except OSError as exc:
@@ -446,6 +458,8 @@ class AsyncioNet:
             log.info("ping %r: %s", host, exc)
             self._emit(PingFailed(req, NetFailure.NAME_NOT_RESOLVED))
             return
+        from modemu.net.ping import IcmpUnavailableError, ping_sequence  # noqa: PLC0415
+
         reported = 0
 
         def report(reply: EchoReply | None) -> None:
@@ -479,6 +493,8 @@ class AsyncioNet:
             log.info("ntp %r: %s", server, exc)
             self._emit(NtpFailed(req, NetFailure.NAME_NOT_RESOLVED))
             return
+        from modemu.net.ntp import NtpTimeoutError, sntp_time  # noqa: PLC0415
+
         try:
             unix_time = await sntp_time(address, port, self._config.ntp_timeout)
         except (NtpTimeoutError, OSError) as exc:
