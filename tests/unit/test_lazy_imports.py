@@ -4,6 +4,8 @@ call would pay). Checked on a fresh interpreter's ``sys.modules``, not by timing
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -101,7 +103,8 @@ from modemu.transport.pty import make_raw
 
 async def first_ok():
     link = os.path.join(tempfile.mkdtemp(), "m")
-    args = build_parser().parse_args(["serve", "--pty", link, "--state-dir", "none"])
+    argv = ["serve", "--pty", link, "--state-dir", "none"]
+    args = build_parser(argv[0]).parse_args(argv)  # as main(argv) does
     async with serving_module(args) as modem:
         fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
         try:
@@ -128,8 +131,14 @@ COMMANDS_LOAD_ON_USE = (
     "modemu.net.ntp",
 )
 """Loaded by the first command that needs them, or by the warm-up a second later."""
-OPTIONS_LOAD_ON_USE = ("modemu.trace", "modemu.net.tap", "modemu.control.client", "modemu.client")
-"""Loaded only with ``--trace``/``--pcap`` or by a control client."""
+OPTIONS_LOAD_ON_USE = (
+    "modemu.trace",
+    "modemu.net.tap",
+    "modemu.control.client",
+    "modemu.client",
+    *(f"modemu.cli.{name}" for name in ("coverage", "diff", "fleet", "peer", "replay", "view")),
+)
+"""Loaded only with ``--trace``/``--pcap``, by a control client or by other subcommands."""
 
 
 def test_serve_answers_its_first_ok_without_what_later_commands_need() -> None:
@@ -148,3 +157,18 @@ def test_the_warmup_loads_what_serve_deferred() -> None:
     assert wanted[-len(HEAVY_MODULES) :] == HEAVY_MODULES  # ours first: they are quick
     loaded_by_warmup = _loaded_after(f"from modemu.warmup import warm\nwarm({wanted!r})")
     assert set(COMMANDS_LOAD_ON_USE) <= loaded_by_warmup
+
+
+def test_the_serve_only_parser_parses_and_helps_as_the_whole_one() -> None:
+    from modemu.cli.main import build_parser  # noqa: PLC0415
+
+    argv = ["serve", "--pty", "/tmp/m", "--baud", "9600", "--profile", "bg96", "-v"]
+    assert build_parser("serve").parse_args(argv) == build_parser().parse_args(argv)
+    helps = []
+    for parser in (build_parser("serve"), build_parser()):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+            parser.parse_args(["serve", "--help"])
+        helps.append(out.getvalue())
+    assert helps[0] == helps[1]
+    assert "usage: modemu serve" in helps[0]
