@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import termios
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -20,6 +21,7 @@ try:
 except ImportError:  # pragma: no cover
     uvloop = None  # type: ignore[assignment]
 
+from modemu.transport import ptywriter
 from modemu.transport.base import TransportError
 from modemu.transport.pty import PtyTransport
 
@@ -337,3 +339,173 @@ def test_close_releases_fds(run: Callable[..., None]) -> None:
 
     run(body)
     assert _open_fds() == before
+
+
+# -- the bulk writer thread (transport/ptywriter.py) ----------------------------------------
+
+
+def _writer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "modemu-pty-writer"]
+
+
+async def _until(ready: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+    """Poll a condition the loop cannot be told about (a thread ending), bounded."""
+    async with asyncio.timeout(timeout):
+        while not ready():
+            await asyncio.sleep(0.005)
+
+
+def _pattern(n: int, seed: int) -> bytes:
+    """Bytes whose position shows in them, so a reordering cannot pass unnoticed."""
+    return bytes((i * 7 + seed) & 0xFF for i in range(n))
+
+
+def test_bulk_output_goes_through_a_writer_thread_and_back(run: Callable[..., None]) -> None:
+    """A backlog starts the writer; once drained it goes idle and is ended, and the next
+    small answer is written by the loop again. Nothing lost or reordered on the way."""
+
+    async def body() -> None:
+        transport = PtyTransport()
+        rec = Recorder()
+        await transport.start(rec)
+        host = HostFd(transport.slave_path)
+        try:
+            assert _writer_threads() == []
+            bulk = _pattern(1 << 20, 1)
+            transport.write(bulk)  # far more than the pty holds: a backlog
+            assert len(_writer_threads()) == 1
+            assert await host.read_exactly(len(bulk)) == bulk
+            await _until(lambda: _writer_threads() == [])  # idle, then ended
+            transport.write(b"\r\nOK\r\n")  # small, nothing queued: written by the loop
+            assert _writer_threads() == []
+            assert await host.read_exactly(6) == b"\r\nOK\r\n"
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)
+
+
+def test_answers_interleaved_with_bulk_output_keep_their_order(run: Callable[..., None]) -> None:
+    async def body() -> None:
+        transport = PtyTransport(max_buffer=16 << 20)
+        rec = Recorder()
+        await transport.start(rec)
+        host = HostFd(transport.slave_path)
+        try:
+            expected = bytearray()
+            for i in range(40):
+                piece = _pattern(48 * 1024 + i, i) if i % 3 else f"\r\n+ANSWER: {i}\r\n".encode()
+                transport.write(piece)
+                expected += piece
+                if i % 7 == 0:
+                    await asyncio.sleep(0)  # let the writer and the loop interleave
+            assert await host.read_exactly(len(expected)) == bytes(expected)
+            assert transport.dropped == 0
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)
+
+
+def test_loop_keeps_reading_while_the_writer_blocks_in_the_kernel(
+    run: Callable[..., None],
+) -> None:
+    """The host reads nothing, so the writer thread sleeps inside a blocking write; the loop
+    must still take host input at once (its reads set O_NONBLOCK under the gate's lock), and
+    close must end the sleeping writer."""
+
+    async def body() -> None:
+        transport = PtyTransport(max_buffer=1 << 20)
+        rec = Recorder()
+        await transport.start(rec)
+        host = HostFd(transport.slave_path)
+        try:
+            transport.write(bytes(512 * 1024))
+            assert len(_writer_threads()) == 1
+            for i in range(20):
+                message = f"AT+PING={i}\r".encode()
+                await host.write_all(message)
+                await rec.wait_for(lambda m=message: rec.data.endswith(m))  # type: ignore[misc]
+            block = _pattern(8192, 9)  # a bulk read goes on reading: it would block, not end
+            await host.write_all(block)
+            await rec.wait_for(lambda: rec.data.endswith(block))
+            assert len(_writer_threads()) == 1  # still asleep in its write
+        finally:
+            host.close()
+            await transport.aclose()
+        assert _writer_threads() == []
+
+    run(body)
+
+
+def test_back_pressure_is_reported_from_the_writer(run: Callable[..., None]) -> None:
+    async def body() -> None:
+        transport = PtyTransport(high_water=64 * 1024, low_water=16 * 1024)
+        rec = Recorder()
+        await transport.start(rec)
+        host = HostFd(transport.slave_path)
+        try:
+            bulk = _pattern(256 * 1024, 3)
+            transport.write(bulk)
+            assert rec.writable == [False]
+            assert await host.read_exactly(len(bulk)) == bulk
+            await rec.wait_for(lambda: rec.writable == [False, True])
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)
+
+
+def test_without_a_free_writer_the_loop_writes_the_backlog(
+    run: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process has a bounded number of writer threads (a fleet serves thousands of ptys);
+    a pty that finds none free keeps the loop's non-blocking writes."""
+    monkeypatch.setattr(ptywriter, "_slots", threading.BoundedSemaphore(1))
+    assert ptywriter.acquire_slot()  # the only slot is taken
+
+    async def body() -> None:
+        transport = PtyTransport()
+        rec = Recorder()
+        await transport.start(rec)
+        host = HostFd(transport.slave_path)
+        try:
+            bulk = _pattern(1 << 20, 5)
+            transport.write(bulk)
+            transport.write(b"\r\nOK\r\n")
+            assert _writer_threads() == []
+            assert await host.read_exactly(len(bulk) + 6) == bulk + b"\r\nOK\r\n"
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)
+    ptywriter.release_slot()
+
+
+def test_a_read_that_finds_nothing_never_blocks_while_the_writer_sleeps(
+    run: Callable[..., None],
+) -> None:
+    """The writer thread clears O_NONBLOCK for its writes. A readiness callback whose bytes
+    are gone by the time it reads (the host flushed them with ``tcflush``) must still return
+    at once: a fleet serves thousands of ptys from this one loop."""
+
+    async def body() -> None:
+        transport = PtyTransport(max_buffer=1 << 20)
+        await transport.start(Recorder())
+        host = HostFd(transport.slave_path)
+        try:
+            transport.write(bytes(512 * 1024))  # the host reads nothing: the writer sleeps
+            gate = transport._gate
+            assert gate is not None
+            await _until(lambda: gate.is_blocking)
+            probe = asyncio.get_running_loop().run_in_executor(None, transport._on_readable)
+            await asyncio.wait_for(probe, TIMEOUT)  # without the gate: blocked for good
+        finally:
+            host.close()
+            await transport.aclose()
+
+    run(body)

@@ -180,6 +180,10 @@ class ModemEngine:
         self._query: CommandSpec | None = None
         self._last_line = ""
         self._out = bytearray()
+        self._first: bytes | None = None
+        """A raw write made while the output was empty, kept as is: it goes before ``_out``.
+        A bridged socket read (up to 256 KiB) then reaches the host without being copied
+        twice (docs/performance.md)."""
         self._urcs: deque[bytes | tuple[str, bytes, bytes]] = deque()
         self._inbox = bytearray()
         self._timers: list[Timer] = []
@@ -246,9 +250,14 @@ class ModemEngine:
     def data_to_send(self) -> bytes:
         """Everything the module has written to the host since the last call (nothing while
         :attr:`output_held`: the bytes wait here, as in a UART whose RTS is deasserted)."""
-        if not self._out or self.output_held:
+        first = self._first
+        if (first is None and not self._out) or self.output_held:
             return b""
-        out = bytes(self._out)
+        if first is None:
+            out = bytes(self._out)
+        else:
+            out = first + self._out if self._out else first
+            self._first = None
         self._out.clear()
         return out
 
@@ -304,7 +313,8 @@ class ModemEngine:
         """False while held input exceeds :data:`PENDING_INPUT_LIMIT` (pause the host)."""
         if self.input_blocked or len(self._inbox) >= PENDING_INPUT_LIMIT:
             return False
-        return len(self._out) < HELD_OUTPUT_LIMIT or not self.output_held  # not held full
+        held = len(self._out) if self._first is None else len(self._out) + len(self._first)
+        return held < HELD_OUTPUT_LIMIT or not self.output_held  # not held full
 
     @property
     def powered(self) -> bool:
@@ -397,6 +407,7 @@ class ModemEngine:
     def discard_output(self) -> None:
         """Forget output not yet taken (a power cycle while it was held)."""
         self._out.clear()
+        self._first = None
 
     def cancel_boot(self) -> None:
         if self._boot_timer is not None:
@@ -421,7 +432,10 @@ class ModemEngine:
 
     def write(self, data: bytes) -> None:
         """Raw output to the host (echo, prompt, transparent data)."""
-        self._out += data
+        if self._first is None and not self._out and type(data) is bytes:
+            self._first = data
+        else:
+            self._out += data
 
     def info(self, *lines: str | bytes) -> None:
         """Information text of the running command."""
@@ -711,6 +725,8 @@ class ModemEngine:
             return
         spec = self._take_query()
         if spec is None or spec.stamp is None or not self._idle_line():
+            return
+        if self._first is not None:  # a raw write is not in _out[start:]: not remembered
             return
         if self.mode is not PortMode.COMMAND or not self._reader.is_whole_line(data):
             return  # "A/" repeats whatever came last: never remembered

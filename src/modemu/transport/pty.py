@@ -18,6 +18,10 @@ Why it is built the way it is (see ``perf-notes.md``):
   also reads the fd, silently losing input.
 * Output that the kernel does not take at once is kept in a bounded buffer; crossing the
   high-water mark tells the listener to hold back (see :mod:`modemu.transport.base`).
+* While such a backlog exists, a thread writes it with blocking writes
+  (:mod:`modemu.transport.ptywriter`): the kernel then refills the pty each time the host
+  reads, instead of one loop wake-up and one small write per few KiB. Answers written while
+  nothing is queued go straight to the fd from the loop, as before.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from modemu.transport.base import (
     TransportError,
     WaterMarks,
 )
+from modemu.transport.ptywriter import BulkWriter, FdGate, acquire_slot, release_slot
 
 __all__ = ["PtyTransport", "make_raw"]
 
@@ -47,9 +52,16 @@ log = logging.getLogger("modemu.transport.pty")
 
 READ_SIZE = 65536
 BULK_PIECE = 2048
+"""A read this long suggests bulk input: try for more before handing it on."""
 ATTACH_POLL = 0.02
 """Seconds between checks for the first host with ``wait_for_host``."""
-"""A read this long suggests bulk input: try for more before handing it on."""
+WRITER_RETIRE = 0.5
+"""Seconds a writer thread may stay idle before it is ended (it is started again when the
+next backlog appears)."""
+CLOSE_WAIT = 0.01
+"""Seconds between attempts to end a writer at close (each flushes what the host left
+unread, which wakes a write asleep in the kernel; the bytes would be lost at close anyway)."""
+CLOSE_ATTEMPTS = 100
 
 _IFLAG_CLEAR = (
     termios.IGNBRK
@@ -104,6 +116,11 @@ class PtyTransport:
         self._listener: LinkListener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._out = bytearray()
+        """The loop's own backlog, used when no writer thread is available."""
+        self._writer: BulkWriter | None = None
+        self._gate: FdGate | None = None
+        self._retire_handle: asyncio.TimerHandle | None = None
+        self._closing = False
         self._reading = False
         self._paused = False
         self._link_made = False
@@ -174,19 +191,92 @@ class PtyTransport:
         self._host_arrived()
 
     def write(self, data: bytes) -> None:
-        if self._master < 0 or not data or not self._attached:
+        if self._master < 0 or not data or not self._attached or self._closing:
             return
-        rest: bytes | memoryview = data
-        if not self._out:
-            written = self._write_now(data)
-            if written >= len(data):
-                return
-            rest = memoryview(data)[written:]  # no copy of the bulk that waits
-            assert self._loop is not None
-            self._loop.add_writer(self._master, self._on_writable)
-        fits = self._marks.room(len(self._out), len(rest))
+        if type(data) is not bytes:
+            data = bytes(data)  # queued by reference below: never a buffer that may change
+        writer = self._writer
+        if writer is not None and not writer.idle:
+            self._queue_for(writer, data)
+            return
+        if self._out:
+            fits = self._marks.room(len(self._out), len(data))
+            self._out += memoryview(data)[:fits]
+            self._report_marks()
+            return
+        written = self._write_now(data)
+        if written >= len(data):
+            return
+        rest = memoryview(data)[written:]  # no copy of the bulk that waits
+        writer = self._bulk_writer()
+        if writer is not None:
+            self._queue_for(writer, rest)
+            return
+        assert self._loop is not None
+        self._loop.add_writer(self._master, self._on_writable)
+        fits = self._marks.room(0, len(rest))
         self._out += rest[:fits]
         self._report_marks()
+
+    def _queue_for(self, writer: BulkWriter, data: bytes | memoryview) -> None:
+        fits = self._marks.room(writer.pending, len(data))
+        if fits:
+            writer.put(data if fits == len(data) else memoryview(data)[:fits])
+        self._report_marks()
+
+    def _bulk_writer(self) -> BulkWriter | None:
+        """The writer thread, started if need be; ``None`` when the process has none free."""
+        if self._writer is not None:
+            return self._writer
+        if self._broken or not acquire_slot():
+            return None
+        assert self._loop is not None
+        if self._gate is None:
+            self._gate = FdGate(self._master)
+        loop = self._loop
+
+        def notify() -> None:  # from the writer thread
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to tell
+                loop.call_soon_threadsafe(self._on_writer_news)
+
+        self._writer = BulkWriter(self._master, self._gate, self._marks.low, notify)
+        return self._writer
+
+    def _on_writer_news(self) -> None:
+        """The writer's backlog fell to the low-water mark, it went idle, or it failed.
+        (It may have been retired since: the marks are reported all the same.)"""
+        writer = self._writer
+        if writer is not None and writer.error is not None:
+            self._retire_writer()
+            self._fail("write", writer.error)
+        elif writer is not None and writer.idle and self._retire_handle is None:
+            assert self._loop is not None
+            self._retire_handle = self._loop.call_later(WRITER_RETIRE, self._retire_if_idle)
+        self._report_marks()
+
+    def _retire_if_idle(self) -> None:
+        self._retire_handle = None
+        writer = self._writer
+        if writer is None:
+            return
+        if not writer.idle:
+            return  # busy again; its next idle notice schedules another check
+        self._retire_writer()
+        self._report_marks()
+
+    def _retire_writer(self) -> None:
+        """End an idle (or failed) writer: it waits on nothing but its condition, so the
+        join is immediate."""
+        writer, self._writer = self._writer, None
+        if self._retire_handle is not None:
+            self._retire_handle.cancel()
+            self._retire_handle = None
+        if writer is None:
+            return
+        writer.stop()
+        if not writer.join(1.0):  # pragma: no cover - an idle thread ends at once
+            log.warning("pty writer thread did not end")
+        release_slot()
 
     def pause_reading(self) -> None:
         self._paused = True
@@ -200,14 +290,44 @@ class PtyTransport:
         if self._poll_handle is not None:
             self._poll_handle.cancel()
             self._poll_handle = None
-        if self._master < 0:
+        if self._master < 0 or self._closing:
             return
+        self._closing = True  # output from here on is dropped, as after the close
+        await self._end_writer()
         if self._out:
             self._write_now(bytes(self._out))  # last chance, no waiting
             self._out.clear()
         self._remove_link()
         self._close_fds()
+        self._closing = False
         log.info("closed %s", self.describe())
+
+    async def _end_writer(self) -> None:
+        """Stop the writer thread and write what it still held once, without waiting, like
+        the loop's own backlog. A write asleep in the kernel (the host is not reading) is
+        woken by flushing what the host left unread: at close it is lost anyway."""
+        writer = self._writer
+        if writer is None:
+            return
+        if self._retire_handle is not None:
+            self._retire_handle.cancel()
+            self._retire_handle = None
+        self._writer = None
+        writer.stop()
+        for _ in range(CLOSE_ATTEMPTS):
+            if writer.join(0):
+                break
+            await asyncio.sleep(CLOSE_WAIT)
+            if writer.alive and self._slave >= 0:
+                with contextlib.suppress(OSError):
+                    termios.tcflush(self._slave, termios.TCIFLUSH)
+        else:  # pragma: no cover - a flushed pty always wakes its writer
+            log.warning("pty writer thread did not end")
+            return
+        release_slot()
+        rest = writer.take_queue()
+        if rest and not self._broken:
+            self._out += b"".join(rest)
 
     # -- pty and link ---------------------------------------------------------------------
 
@@ -295,17 +415,29 @@ class PtyTransport:
         self._reading = want
 
     def _on_readable(self) -> None:
+        writer = self._writer
+        if writer is None or writer.idle:
+            data = self._read_now()
+        else:
+            assert self._gate is not None
+            with self._gate.lock:  # the writer thread may have cleared O_NONBLOCK: set it
+                self._gate.nonblocking()
+                data = self._read_now()
+        if data and self._listener is not None:
+            self._listener.data_received(data)
+
+    def _read_now(self) -> bytes:
+        """What the host has sent, without waiting (bulk input gathered); may be empty."""
         try:
             data = os.read(self._master, READ_SIZE)
         except BlockingIOError:
-            return
+            return b""
         except OSError as exc:
             self._fail("read", exc)
-            return
+            return b""
         if len(data) >= BULK_PIECE:
             data = self._read_more(data)
-        if data and self._listener is not None:
-            self._listener.data_received(data)
+        return data
 
     def _read_more(self, first: bytes) -> bytes:
         """During bulk input, gather the pieces the kernel already holds into one chunk:
@@ -347,7 +479,8 @@ class PtyTransport:
         self._report_marks()
 
     def _report_marks(self) -> None:
-        edge = self._marks.update(len(self._out))
+        backlog = self._writer.pending if self._writer is not None else len(self._out)
+        edge = self._marks.update(backlog)
         if edge is not None and self._listener is not None:
             self._listener.host_writable(edge)
 
