@@ -15,7 +15,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /opt/modemu
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --no-compile . \
+# pip compiles the package to bytecode here: with PYTHONDONTWRITEBYTECODE set, nothing is
+# cached at run time, and every start would compile each module again (~80 ms).
+RUN pip install . \
     && useradd --system --uid 10001 --home-dir /var/lib/modemu --create-home modemu \
     && mkdir -p /data/nv /data/traces /run/modemu \
     && chown -R modemu /data /run/modemu

@@ -83,6 +83,8 @@ def _whole_line(s3: int, s5: int) -> re.Pattern[bytes]:
 
 @dataclass
 class FeedResult:
+    """What one ``feed`` did: bytes consumed, the echo to send, a line event if any."""
+
     consumed: int
     echo: bytes
     event: LineEvent | None

@@ -20,6 +20,8 @@ __all__ = ["FaultTarget"]
 
 @dataclass
 class FaultTarget:
+    """The parts of one module a control operation may change."""
+
     engine: ModemEngine
     net: FaultyNet | None = None
     """The fault/policy wrapper around the back end (None: net faults unavailable)."""

@@ -118,6 +118,8 @@ class InputSink(Protocol):
 
 @dataclass(order=True)
 class Timer:
+    """An engine timer; ordered by deadline, then by creation."""
+
     deadline: float
     seq: int
     callback: Callable[[], None] = field(compare=False)
@@ -129,6 +131,8 @@ class Timer:
 
 @dataclass
 class _Pending:
+    """A command still running (``Reply.PENDING``) and the calls of its line after it."""
+
     kind: Kind
     rest: list[CommandCall]
 

@@ -72,6 +72,8 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class Profile:
+    """One module variant: identity, network, behaviour, timing (see the module docstring)."""
+
     # what this profile is
     name: str = "default"
     description: str = "built-in defaults (an EC200T as in the spec's examples)"

@@ -87,6 +87,8 @@ Stamp = Callable[["ModemView"], object]
 
 @dataclass(frozen=True)
 class CommandSpec:
+    """One registered command: its kind, declared forms, test text and handler."""
+
     name: str
     kind: Kind
     forms: frozenset[Form]

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class PingRun:
+    """The ``AT+QPING`` in flight: echoes sent and round trips seen so far."""
+
     sent: int = 0
     rtts: list[int] = field(default_factory=list)
 

@@ -555,6 +555,8 @@ class AsyncioNet:
 
 @dataclass(frozen=True)
 class _OpenRequest:
+    """What ``open`` asked for, kept by the task that opens the socket."""
+
     host: str
     remote_port: int
     local_port: int

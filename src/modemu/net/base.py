@@ -122,6 +122,8 @@ class AllAcked:
 
 @dataclass(frozen=True)
 class Resolved:
+    """A name resolved: its IPv4 addresses (first one used) and the answer's TTL."""
+
     req: int
     addresses: tuple[str, ...]
     ttl: int
@@ -129,6 +131,8 @@ class Resolved:
 
 @dataclass(frozen=True)
 class ResolveFailed:
+    """A look-up failed (the kind of failure decides the ``<err>`` the host sees)."""
+
     req: int
     failure: NetFailure
     """``NAME_NOT_RESOLVED`` (no such name / bad answer) or ``NO_ANSWER`` (no server in time)."""
@@ -136,6 +140,8 @@ class ResolveFailed:
 
 @dataclass(frozen=True)
 class PingReply:
+    """One echo reply: who answered, payload size, round trip (ms) and TTL."""
+
     req: int
     address: str
     size: int
@@ -167,6 +173,8 @@ class PingDone:
 
 @dataclass(frozen=True)
 class NtpResult:
+    """The server's time, as seconds since the Unix epoch."""
+
     req: int
     unix_time: float
 

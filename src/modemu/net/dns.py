@@ -49,6 +49,8 @@ class DnsError(Exception):
 
 @dataclass(frozen=True)
 class DnsAnswer:
+    """What a look-up found: IPv4 addresses in answer order and the answer's TTL."""
+
     addresses: tuple[str, ...]
     ttl: int
 

@@ -83,6 +83,8 @@ class OpenRule:
 
 @dataclass(frozen=True)
 class _OpenArgs:
+    """One ``open`` call's arguments (kept while the policy looks up the host's address)."""
+
     conn_id: int
     service: Service
     host: str

@@ -52,6 +52,8 @@ RTO = 1.0
 
 @dataclass(frozen=True)
 class Link:
+    """Link conditions for traffic to ``host``:``port`` (latency, bandwidth, loss)."""
+
     latency: float = 0.0
     """One-way delay, seconds."""
     jitter: float = 0.0

@@ -88,6 +88,8 @@ def _ports(text: str, ports: str) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Policy:
+    """Where the module may connect: ``allow`` rules (none: anywhere) minus ``deny`` rules."""
+
     allow: tuple[PolicyRule, ...] = ()
     deny: tuple[PolicyRule, ...] = field(default=())
 

@@ -24,12 +24,16 @@ Schedule = Callable[[float, Callable[[], None]], Any]
 
 @dataclass(frozen=True)
 class Chunking:
+    """Output written in pieces of ``size`` bytes, ``gap`` seconds apart."""
+
     size: int
     gap: float
 
 
 @dataclass(frozen=True)
 class Noise:
+    """Output bytes dropped / bit-flipped with these probabilities."""
+
     drop: float
     flip: float
 
