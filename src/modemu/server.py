@@ -489,7 +489,9 @@ class VirtualModem:
         wanted = engine.wants_input
         if wanted != self._reading:
             self._gate_input(wanted)
-        self._arm_timer(engine.next_deadline())
+        deadline = engine.next_deadline()
+        if deadline != self._timer_at or (deadline is not None and self._timer is None):
+            self._arm_timer(deadline)  # no timer call at all while the deadline stands
 
     def _show_lines(self, transport: LineTransport) -> None:
         """Reflect the module's lines on a transport that carries them (RFC 2217); re-run
@@ -543,8 +545,6 @@ class VirtualModem:
             paced.set_baud(rate)
 
     def _arm_timer(self, deadline: float | None) -> None:
-        if deadline == self._timer_at and (deadline is None or self._timer is not None):
-            return
         self._cancel_timer()
         if deadline is not None:
             self._timer_at = deadline

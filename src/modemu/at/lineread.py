@@ -101,7 +101,11 @@ class CommandLineReader:
         self._buf = bytearray()
         self._special = _special_bytes(self._s3, self._s5)
         self._line = _whole_line(self._s3, self._s5)
-        self._polls = _polls(self._s3)
+        self.poll_lines = _polls(self._s3)
+        """``AT`` alone in every spelling, as typed from idle (the host's "are you there"
+        poll): :meth:`feed` would take each as one line with an empty body, echo its first
+        three bytes and drop a trailing LF. Callers check the length first, so bulk data
+        is never hashed."""
 
     @property
     def s3(self) -> int:
@@ -173,14 +177,7 @@ class CommandLineReader:
     def _refresh_patterns(self) -> None:
         self._special = _special_bytes(self._s3, self._s5)
         self._line = _whole_line(self._s3, self._s5)
-        self._polls = _polls(self._s3)
-
-    def is_poll(self, data: bytes) -> bool:
-        """True if ``data`` is exactly ``AT`` alone (the host's "are you there" poll), ended
-        by S3 (or CR LF), typed from idle: :meth:`feed` would take it as one line with an
-        empty body, echo its first three bytes and drop the LF. Callers check the length
-        first, so bulk data is never hashed."""
-        return self._state is _State.IDLE and data in self._polls
+        self.poll_lines = _polls(self._s3)
 
     def is_whole_line(self, data: bytes) -> bool:
         """True if ``data``, typed from idle, is exactly one plain command line

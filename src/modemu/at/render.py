@@ -37,6 +37,9 @@ _RESULTS = {
 }
 """Every final result pre-rendered: it is the tail of nearly every answer."""
 
+OK_BY_VERBOSE = (_RESULTS[Result.OK, False], _RESULTS[Result.OK, True])
+"""``OK`` as ``ATV0`` and ``ATV1`` render it, indexed by the verbose setting."""
+
 
 def text_result(text: str, verbose: bool) -> bytes:
     """A final result with no numeric form (``+CME ERROR: 10``, ``SEND OK``)."""

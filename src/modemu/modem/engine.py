@@ -696,11 +696,11 @@ class ModemEngine:
         the bytes the general path would write (:mod:`modemu.modem.known`); False to run
         the line. Called only on an idle port with short input."""
         settings = self.state.settings
-        if self._reader.is_poll(data):  # "AT": an empty line, answered OK
+        if data in self._reader.poll_lines:  # "AT" typed from idle: answered OK
             if settings.echo:
                 self._out += data[:3]  # A, T, S3 (a trailing LF is dropped unechoed)
             if not settings.quiet:
-                self._out += render.result(Result.OK, settings.verbose)
+                self._out += render.OK_BY_VERBOSE[settings.verbose]
             self._last_line = ""
             return True
         known = self._known.get(data)
