@@ -259,7 +259,8 @@ class SocketRuntime:
             slot.conn_id,
             lambda data: self.send(slot, data),
             lambda: self.escape(slot),
-            lambda: self.check_host_pause(slot),
+            after_send=lambda: self.check_host_pause(slot),
+            joins_sends=lambda: m.net.joins_sends(slot.conn_id),
         )
         self.bridge = bridge
         self.last_transparent = slot.conn_id

@@ -34,7 +34,9 @@ class TransparentBridge:
         conn_id: int,
         send: Callable[[bytes], None],
         on_escape: Callable[[], None],
+        *,
         after_send: Callable[[], None] | None = None,
+        joins_sends: Callable[[], bool] | None = None,
     ) -> None:
         self.engine = engine
         self.conn_id = conn_id
@@ -43,6 +45,10 @@ class TransparentBridge:
         self._after_send = after_send
         """Called once after each batch of packets (one host chunk, one flush): the place
         for per-batch checks such as the send backlog, instead of one per packet."""
+        self._joins_sends = joins_sends
+        """True when the back end joins successive sends into one stream that nothing sees
+        send by send (``NetBackend.joins_sends``): the packets of one host chunk then go in
+        one call, not one call per ``transpktsize`` bytes through every net layer."""
         self._pending = bytearray()
         self._last_input = engine.now
         self._plus_count = 0
@@ -133,16 +139,16 @@ class TransparentBridge:
         sent = False
         if not pending and len(data) >= size:
             cut = len(data) - len(data) % size
-            for start in range(0, cut, size):
-                self._send(bytes(data[start : start + size]))
+            self._send_packets(data[:cut], size)
             data = data[cut:]
             sent = True
         else:
             pending += data
             data = memoryview(b"")
-            while len(pending) >= size:
-                self._send(bytes(pending[:size]))
-                del pending[:size]
+            if len(pending) >= size:
+                cut = len(pending) - len(pending) % size
+                self._send_packets(bytes(pending[:cut]), size)
+                del pending[:cut]
                 sent = True
         if data:
             pending += data
@@ -150,6 +156,14 @@ class TransparentBridge:
             self._after_send()
         if pending:
             self._schedule_flush(cfg.transwaittm * 0.1)
+
+    def _send_packets(self, data: memoryview | bytes, size: int) -> None:
+        """Whole packets of ``size`` bytes: one send each, or one send for all of them."""
+        if self._joins_sends is not None and self._joins_sends():
+            self._send(bytes(data))
+            return
+        for start in range(0, len(data), size):
+            self._send(bytes(data[start : start + size]))
 
     def _schedule_flush(self, wait: float) -> None:
         if wait <= 0:

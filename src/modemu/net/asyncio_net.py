@@ -349,6 +349,11 @@ class AsyncioNet:
         slot = self._slots.get(conn_id)
         return 0 if slot is None or slot.handle is None else slot.handle.backlog()
 
+    def joins_sends(self, conn_id: int) -> bool:
+        """A TCP stream: its sends are joined anyway (``TcpStream.send``)."""
+        slot = self._slots.get(conn_id)
+        return slot is not None and slot.stream is not None
+
     def wait_acked(self, conn_id: int, req: int) -> None:
         slot = self._slots.get(conn_id)
         if slot is None or slot.handle is None:

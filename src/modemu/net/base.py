@@ -257,6 +257,12 @@ class NetBackend(Protocol):
         """Bytes handed to :meth:`send` that the peer has not yet acknowledged (0 for UDP)."""
         ...
 
+    def joins_sends(self, conn_id: int) -> bool:
+        """True if the bytes of successive :meth:`send` calls reach the wire as one stream
+        that nothing on the way sees call by call (a TCP socket with no link conditions or
+        capture on it): the caller may then hand several packets over in one call."""
+        ...
+
     def wait_acked(self, conn_id: int, req: int) -> None:
         """Answer :class:`AllAcked` once :meth:`backlog` reaches zero (or the link dies)."""
         ...

@@ -110,6 +110,10 @@ class FakeNet:
     def send(self, conn_id: int, data: bytes, dest: Address | None = None) -> None:
         self._record("send", conn_id, bytes(data), dest)
 
+    def joins_sends(self, conn_id: int) -> bool:
+        """Never: tests see every packet the engine sends (not recorded as a call)."""
+        return False
+
     def backlog(self, conn_id: int) -> int:
         self._record("backlog", conn_id)
         return self.backlogs.get(conn_id, self.default_backlog)

@@ -45,6 +45,9 @@ class ForwardingNet:
     def backlog(self, conn_id: int) -> int:
         return self.inner.backlog(conn_id)
 
+    def joins_sends(self, conn_id: int) -> bool:
+        return self.inner.joins_sends(conn_id)
+
     def wait_acked(self, conn_id: int, req: int) -> None:
         self.inner.wait_acked(conn_id, req)
 

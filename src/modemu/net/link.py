@@ -205,6 +205,10 @@ class ShapedNet(ForwardingNet):
 
         self._schedule(delay, deliver)
 
+    def joins_sends(self, conn_id: int) -> bool:
+        """Not under link conditions: each send is delayed (and may be lost) on its own."""
+        return conn_id not in self._flows and self.inner.joins_sends(conn_id)
+
     def backlog(self, conn_id: int) -> int:
         flow = self._flows.get(conn_id)
         return self.inner.backlog(conn_id) + (flow.queued if flow is not None else 0)

@@ -94,6 +94,10 @@ class NetTap(ForwardingNet):
             self._tell(lambda o: o.data(flow, True, data, dest or flow.peer))
         super().send(conn_id, data, dest)
 
+    def joins_sends(self, conn_id: int) -> bool:
+        """Not while captured: the capture shows each send as it was made."""
+        return conn_id not in self._flows and self.inner.joins_sends(conn_id)
+
     def close(self, conn_id: int, timeout: float) -> None:
         flow = self._flows.get(conn_id)
         if flow is not None and conn_id not in self._closing:
