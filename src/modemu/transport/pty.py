@@ -56,8 +56,8 @@ BULK_PIECE = 2048
 ATTACH_POLL = 0.02
 """Seconds between checks for the first host with ``wait_for_host``."""
 WRITER_RETIRE = 0.5
-"""Seconds a writer thread may stay idle before it is ended (it is started again when the
-next backlog appears)."""
+"""Seconds without new work after which an idle writer thread is ended (it is started again
+when the next backlog appears)."""
 CLOSE_WAIT = 0.01
 """Seconds between attempts to end a writer at close (each flushes what the host left
 unread, which wakes a write asleep in the kernel; the bytes would be lost at close anyway)."""
@@ -120,6 +120,7 @@ class PtyTransport:
         self._writer: BulkWriter | None = None
         self._gate: FdGate | None = None
         self._retire_handle: asyncio.TimerHandle | None = None
+        self._puts_seen = -1
         self._closing = False
         self._reading = False
         self._paused = False
@@ -250,9 +251,13 @@ class PtyTransport:
             self._retire_writer()
             self._fail("write", writer.error)
         elif writer is not None and writer.idle and self._retire_handle is None:
-            assert self._loop is not None
-            self._retire_handle = self._loop.call_later(WRITER_RETIRE, self._retire_if_idle)
+            self._check_retire_later(writer)
         self._report_marks()
+
+    def _check_retire_later(self, writer: BulkWriter) -> None:
+        assert self._loop is not None
+        self._puts_seen = writer.puts
+        self._retire_handle = self._loop.call_later(WRITER_RETIRE, self._retire_if_idle)
 
     def _retire_if_idle(self) -> None:
         self._retire_handle = None
@@ -260,7 +265,10 @@ class PtyTransport:
         if writer is None:
             return
         if not writer.idle:
-            return  # busy again; its next idle notice schedules another check
+            return  # busy: its next idle notice schedules another look
+        if writer.puts != self._puts_seen:  # it had work since: look again later
+            self._check_retire_later(writer)
+            return
         self._retire_writer()
         self._report_marks()
 

@@ -98,6 +98,8 @@ class BulkWriter:
         Only the thread sets it (after restoring the flag); only :meth:`put` clears it."""
         self.written = 0
         """Bytes written by the thread (cumulative)."""
+        self.puts = 0
+        """Calls of :meth:`put` so far: unchanged between two looks means no new work."""
         self.error: OSError | None = None
         self._thread = threading.Thread(target=self._run, name="modemu-pty-writer", daemon=True)
         self._thread.start()
@@ -107,6 +109,7 @@ class BulkWriter:
         with self._cond:
             self._queue.append(memoryview(data))
             self.pending += len(data)
+            self.puts += 1
             self.idle = False
             self._cond.notify()
 
