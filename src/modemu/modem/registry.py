@@ -140,10 +140,13 @@ class Registry:
                 raise ValueError(f"{key} registered twice")
 
     def _load_table_of(self, name: str) -> CommandSpec | None:
-        key = self._unloaded[name]
-        assert self._load is not None
-        self._merge(self._load(key))
-        self._unloaded = {n: k for n, k in self._unloaded.items() if k != key}
+        # ``_unloaded`` is replaced, never changed in place: a thread that lost the race to
+        # load the same table finds the name gone and the spec merged.
+        key = self._unloaded.get(name)
+        if key is not None:
+            assert self._load is not None
+            self._merge(self._load(key))
+            self._unloaded = {n: k for n, k in self._unloaded.items() if k != key}
         return self._specs.get(name)
 
     def command(

@@ -3,6 +3,7 @@ the generated name index (``modem/commands/index.py``) must say where every name
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,3 +72,24 @@ def test_a_name_in_two_tables_is_refused_when_the_second_loads() -> None:
 def test_an_unknown_area_is_an_error() -> None:
     with pytest.raises(ValueError, match="no command area"):
         commands.table("nosuch")
+
+
+def test_threads_looking_up_at_once_each_get_the_spec() -> None:
+    """The in-process pytest mode looks commands up from a loop thread while a test thread
+    may too: each lookup returns the one spec, whoever loaded the table."""
+    registry = Registry.on_demand(commands.WHERE, commands.table)
+    names = sorted(commands.WHERE)
+    found: list[list[object]] = [[], []]
+    barrier = threading.Barrier(2)
+
+    def look(into: list[object]) -> None:
+        barrier.wait()
+        into.extend(registry.lookup(name) for name in names)
+
+    threads = [threading.Thread(target=look, args=(into,)) for into in found]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert found[0] == found[1]
+    assert None not in found[0] and len(found[0]) == len(names)
