@@ -246,6 +246,8 @@ class PtyTransport:
     def _on_writer_news(self) -> None:
         """The writer's backlog fell to the low-water mark, it went idle, or it failed.
         (It may have been retired since: the marks are reported all the same.)"""
+        if self._master < 0:
+            return  # closed since: nothing to tell
         writer = self._writer
         if writer is not None and writer.error is not None:
             self._retire_writer()
@@ -360,6 +362,7 @@ class PtyTransport:
             if fd >= 0:
                 os.close(fd)
         self._master = self._slave = -1
+        self._gate = None  # it names the closed fd (the writer has been ended before this)
 
     def _check_link_path(self) -> None:
         """Refuse to replace anything but a symlink (a clear error instead of data loss)."""
