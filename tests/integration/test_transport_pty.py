@@ -8,10 +8,11 @@ slave, so nothing but the kernel sits between the test and the transport.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import termios
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -344,6 +345,20 @@ def test_close_releases_fds(run: Callable[..., None]) -> None:
 # -- the bulk writer thread (transport/ptywriter.py) ----------------------------------------
 
 
+@contextlib.asynccontextmanager
+async def _pty_with_host(**options: int) -> AsyncIterator[tuple[PtyTransport, Recorder, HostFd]]:
+    """A started transport with a host on its slave; both closed on the way out."""
+    transport = PtyTransport(**options)
+    rec = Recorder()
+    await transport.start(rec)
+    host = HostFd(transport.slave_path)
+    try:
+        yield transport, rec, host
+    finally:
+        host.close()
+        await transport.aclose()
+
+
 def _writer_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "modemu-pty-writer"]
 
@@ -365,11 +380,7 @@ def test_bulk_output_goes_through_a_writer_thread_and_back(run: Callable[..., No
     small answer is written by the loop again. Nothing lost or reordered on the way."""
 
     async def body() -> None:
-        transport = PtyTransport()
-        rec = Recorder()
-        await transport.start(rec)
-        host = HostFd(transport.slave_path)
-        try:
+        async with _pty_with_host() as (transport, _rec, host):
             assert _writer_threads() == []
             bulk = _pattern(1 << 20, 1)
             transport.write(bulk)  # far more than the pty holds: a backlog
@@ -379,20 +390,13 @@ def test_bulk_output_goes_through_a_writer_thread_and_back(run: Callable[..., No
             transport.write(b"\r\nOK\r\n")  # small, nothing queued: written by the loop
             assert _writer_threads() == []
             assert await host.read_exactly(6) == b"\r\nOK\r\n"
-        finally:
-            host.close()
-            await transport.aclose()
 
     run(body)
 
 
 def test_answers_interleaved_with_bulk_output_keep_their_order(run: Callable[..., None]) -> None:
     async def body() -> None:
-        transport = PtyTransport(max_buffer=16 << 20)
-        rec = Recorder()
-        await transport.start(rec)
-        host = HostFd(transport.slave_path)
-        try:
+        async with _pty_with_host(max_buffer=16 << 20) as (transport, _rec, host):
             expected = bytearray()
             for i in range(40):
                 piece = _pattern(48 * 1024 + i, i) if i % 3 else f"\r\n+ANSWER: {i}\r\n".encode()
@@ -402,9 +406,6 @@ def test_answers_interleaved_with_bulk_output_keep_their_order(run: Callable[...
                     await asyncio.sleep(0)  # let the writer and the loop interleave
             assert await host.read_exactly(len(expected)) == bytes(expected)
             assert transport.dropped == 0
-        finally:
-            host.close()
-            await transport.aclose()
 
     run(body)
 
@@ -417,11 +418,7 @@ def test_loop_keeps_reading_while_the_writer_blocks_in_the_kernel(
     close must end the sleeping writer."""
 
     async def body() -> None:
-        transport = PtyTransport(max_buffer=1 << 20)
-        rec = Recorder()
-        await transport.start(rec)
-        host = HostFd(transport.slave_path)
-        try:
+        async with _pty_with_host(max_buffer=1 << 20) as (transport, rec, host):
             transport.write(bytes(512 * 1024))
             assert len(_writer_threads()) == 1
             for i in range(20):
@@ -432,9 +429,6 @@ def test_loop_keeps_reading_while_the_writer_blocks_in_the_kernel(
             await host.write_all(block)
             await rec.wait_for(lambda: rec.data.endswith(block))
             assert len(_writer_threads()) == 1  # still asleep in its write
-        finally:
-            host.close()
-            await transport.aclose()
         assert _writer_threads() == []
 
     run(body)
@@ -442,19 +436,13 @@ def test_loop_keeps_reading_while_the_writer_blocks_in_the_kernel(
 
 def test_back_pressure_is_reported_from_the_writer(run: Callable[..., None]) -> None:
     async def body() -> None:
-        transport = PtyTransport(high_water=64 * 1024, low_water=16 * 1024)
-        rec = Recorder()
-        await transport.start(rec)
-        host = HostFd(transport.slave_path)
-        try:
+        marks = {"high_water": 64 * 1024, "low_water": 16 * 1024}
+        async with _pty_with_host(**marks) as (transport, rec, host):
             bulk = _pattern(256 * 1024, 3)
             transport.write(bulk)
             assert rec.writable == [False]
             assert await host.read_exactly(len(bulk)) == bulk
             await rec.wait_for(lambda: rec.writable == [False, True])
-        finally:
-            host.close()
-            await transport.aclose()
 
     run(body)
 
@@ -468,19 +456,12 @@ def test_without_a_free_writer_the_loop_writes_the_backlog(
     assert ptywriter.acquire_slot()  # the only slot is taken
 
     async def body() -> None:
-        transport = PtyTransport()
-        rec = Recorder()
-        await transport.start(rec)
-        host = HostFd(transport.slave_path)
-        try:
+        async with _pty_with_host() as (transport, _rec, host):
             bulk = _pattern(1 << 20, 5)
             transport.write(bulk)
             transport.write(b"\r\nOK\r\n")
             assert _writer_threads() == []
             assert await host.read_exactly(len(bulk) + 6) == bulk + b"\r\nOK\r\n"
-        finally:
-            host.close()
-            await transport.aclose()
 
     run(body)
     ptywriter.release_slot()
@@ -494,18 +475,12 @@ def test_a_read_that_finds_nothing_never_blocks_while_the_writer_sleeps(
     at once: a fleet serves thousands of ptys from this one loop."""
 
     async def body() -> None:
-        transport = PtyTransport(max_buffer=1 << 20)
-        await transport.start(Recorder())
-        host = HostFd(transport.slave_path)
-        try:
+        async with _pty_with_host(max_buffer=1 << 20) as (transport, _rec, _host):
             transport.write(bytes(512 * 1024))  # the host reads nothing: the writer sleeps
             gate = transport._gate
             assert gate is not None
             await _until(lambda: gate.is_blocking)
             probe = asyncio.get_running_loop().run_in_executor(None, transport._on_readable)
             await asyncio.wait_for(probe, TIMEOUT)  # without the gate: blocked for good
-        finally:
-            host.close()
-            await transport.aclose()
 
     run(body)
