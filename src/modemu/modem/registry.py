@@ -240,18 +240,23 @@ class Params:
         return index < len(self.args) and not self.args[index].omitted
 
     def integer(self, index: int, low: int, high: int, default: int = _MISSING) -> int:
-        arg = self._arg(index)
-        if arg is None:
-            if default is _MISSING:
+        # _arg written out: every QIRD, QISEND and QISTATE=… reads its ids through here.
+        args = self.args
+        if index < len(args):
+            arg = args[index]
+            text = arg.text
+            if arg.quoted:
                 raise CommandError()
-            return default
-        text = arg.text
-        if arg.quoted or not text.isdigit() or len(text) > MAX_DIGITS:
+            if text:  # not omitted (an omitted field is empty and unquoted)
+                if not text.isdigit() or len(text) > MAX_DIGITS:
+                    raise CommandError()
+                value = int(text)
+                if not low <= value <= high:
+                    raise CommandError()
+                return value
+        if default is _MISSING:
             raise CommandError()
-        value = int(text)
-        if not low <= value <= high:
-            raise CommandError()
-        return value
+        return default
 
     def string(self, index: int, max_len: int = 255, default: str = _MISSING) -> str:
         arg = self._arg(index)

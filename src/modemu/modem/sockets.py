@@ -215,10 +215,11 @@ class SocketRuntime:
                 slot.rx += overflow[:take]
                 slot.rx_total += take
                 del overflow[:take]
-        if slot.unread == 0:
+        unread = slot.unread
+        if unread == 0:
             slot.recv_reported = False
             self.report_recv(slot)
-        if not overflow and slot.unread <= cap // 2:
+        if not overflow and unread <= cap // 2:
             self.resume(slot)
 
     def pause(self, slot: SocketSlot) -> None:
