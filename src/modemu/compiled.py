@@ -2,8 +2,8 @@
 
 ``MODEMU_COMPILE=1 pip install .`` compiles :data:`HOT_MODULES` with mypyc (``setup.py``
 reads the list from this file); the default install is pure Python, and both answer byte
-for byte the same (``tests/build/test_compiled.py`` builds the modules and runs the engine
-and transport tests against them). The list is the module side of every command line's
+for byte the same (``tests/test_compiled_build.py`` builds the modules and runs the engine's
+and the AT layer's unit tests against them). The list is the module side of every command line's
 path: the line reader, the engine's dispatch, its known answers and the output framing
 (docs/performance.md, "Compiled build").
 
