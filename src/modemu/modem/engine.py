@@ -44,7 +44,7 @@ from modemu.at.urc import AnyUrc, SimStatus, Verbatim
 from modemu.modem import changes
 from modemu.modem.commands import build_registry
 from modemu.modem.delays import Delays
-from modemu.modem.known import KNOWN_LINES, KNOWN_MAX, KnownAnswer
+from modemu.modem.known import KNOWN_LINES, KNOWN_MAX, KnownAnswer, LinePlan
 from modemu.modem.lines import LineState, ModuleLines, Netlight, ri_category
 from modemu.modem.modes import PortMode, Trigger, transition
 from modemu.modem.nvstore import MemoryNvStore, NvStore, restore_state, save_state
@@ -179,8 +179,10 @@ class ModemEngine:
         """Hardware lines (``modem/lines.py``): host inputs, RI, RI settings."""
         self.sink: InputSink | None = None
         self._reader = CommandLineReader(profile.max_line)
+        # By exact input (modemu.modem.known): query answers to give again, and how other
+        # lines read
         self._known: dict[bytes, KnownAnswer] = {}
-        """Query answers to give again (:mod:`modemu.modem.known`), by exact input."""
+        self._plans: dict[bytes, LinePlan] = {}
         self._query: CommandSpec | None = None
         self._last_line = ""
         self._out = bytearray()
@@ -245,7 +247,11 @@ class ModemEngine:
             return
         if len(data) <= KNOWN_MAX and self.mode is PortMode.COMMAND and self._idle_line():
             if not self._answer_known(data):
-                self._run_remembering(data)
+                plan = self._plans.get(data)
+                if plan is None:
+                    self._run_remembering(data)
+                else:
+                    self._run_plan(data, plan)
             return
         consumed = self._process(memoryview(data))
         if consumed < len(data) and self.powered:  # the line may have powered us off
@@ -532,6 +538,7 @@ class ModemEngine:
         self._reader.s3 = self.settings.s_registers[3]
         self._reader.s5 = self.settings.s_registers[5]
         self._known.clear()  # remembered by exact bytes, which S3/S5 give their meaning
+        self._plans.clear()
 
     def deactivate_context(self, cid: int) -> None:
         """Tear a context down with its sockets, silently (spec A18)."""
@@ -728,7 +735,10 @@ class ModemEngine:
                 self._inbox += data[consumed:]
             return
         spec = self._take_query()
-        if spec is None or spec.stamp is None or not self._idle_line():
+        if spec is None or spec.stamp is None:
+            self._remember_plan(data)
+            return
+        if not self._idle_line():
             return
         if self._first is not None:  # a raw write is not in _out[start:]: not remembered
             return
@@ -744,6 +754,36 @@ class ModemEngine:
             (settings.echo, settings.quiet, settings.verbose),
             bytes(self._out[start:]),
         )
+
+    def _run_plan(self, data: bytes, plan: LinePlan) -> None:
+        """What :meth:`_process` does for ``data``, one whole plain line on an idle port,
+        without reading and parsing it again: echo, the terminator, the line."""
+        if self.state.settings.echo:
+            self._out += data
+        terminator = self._terminator
+        terminator.begin(self.now, self.profile.lf_wait)
+        self._run_line(plan.body, plan.calls)
+        if self.mode is PortMode.COMMAND:
+            terminator.settle()
+
+    def _remember_plan(self, data: bytes) -> None:
+        """After ``data`` ran from an idle port: if it is exactly one plain command line
+        whose commands are all known and none a query, remember how it reads."""
+        plain = self._reader.plain_line(data)
+        if plain is None or plain[0] != 0 or plain[1] != len(data):
+            return
+        body = plain[2]
+        calls = _parse_line(body)
+        if not calls:
+            return
+        lookup = self.registry.lookup
+        for call in calls:
+            spec = lookup(call.name)
+            if spec is None or spec.stamp is not None:
+                return
+        if len(self._plans) >= KNOWN_LINES:
+            self._plans.clear()
+        self._plans[data] = LinePlan(body, calls)
 
     def _take_query(self) -> CommandSpec | None:
         """The query the last line ran alone and answered ``OK`` (noted by
@@ -764,8 +804,9 @@ class ModemEngine:
             return
         self._run_line(self._last_line if isinstance(event, RepeatLine) else event.body)
 
-    def _run_line(self, body: str) -> None:
-        """Run one command line (the text after ``AT``) and write its final result."""
+    def _run_line(self, body: str, parsed: tuple[CommandCall, ...] | None = None) -> None:
+        """Run one command line (the text after ``AT``; ``parsed``, if given, is
+        ``_parse_line(body)``) and write its final result."""
         self._last_line = body
         for observer in self.line_observers:
             observer(body)
@@ -773,7 +814,8 @@ class ModemEngine:
             race, self._urc_race = self._urc_race, None
             if race == "echo":
                 self._flush_urcs()  # after the echo, before the response
-        parsed = _parse_line(body)
+        if parsed is None:
+            parsed = _parse_line(body)
         if parsed is None:
             if body[:2].upper() == "+Q":  # a malformed TCP/IP command: invalid parameters
                 self._report_error(Kind.TCPIP, CommandError())

@@ -6,12 +6,17 @@ changes nothing and its answer stays the same while its stamp does), the engine 
 bytes it wrote for the exact input the last time and writes them again while the stamp and
 the settings that frame an answer (echo, quiet, verbose) are the same, skipping the line
 reader, the parser, the registry and the handler. docs/performance.md, "Command path".
+
+Any other line (``AT+QIRD=0,1500`` in a download loop) changes state, so it must run every
+time; what it keeps is a :class:`LinePlan`: how the exact input reads (body and parsed
+calls), so running it again skips the line reader's regex and the parser.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modemu.at.syntax import CommandCall
 from modemu.modem.registry import CommandSpec
 
 KNOWN_MAX = 64
@@ -33,3 +38,15 @@ class KnownAnswer:
     """Echo, quiet and verbose when the answer was written."""
     answer: bytes
     """Everything written for the input: echo, information text, final result."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinePlan:
+    """How one exact input reads: a whole plain command line from an idle port, none of
+    whose commands is a query (those go through :class:`KnownAnswer`). Valid while S3 and
+    S5 are the same (the engine forgets all plans when they change)."""
+
+    body: str
+    """The command line after ``AT``."""
+    calls: tuple[CommandCall, ...]
+    """``body`` parsed (never empty: a bare ``AT`` is answered as a known answer)."""

@@ -208,18 +208,19 @@ class SocketRuntime:
     def after_read(self, slot: SocketSlot) -> None:
         """The host read from the buffer: refill from overflow, resume, re-arm the URC."""
         overflow = slot.overflow
-        cap = self.engine.profile.rx_buffer_size
         if overflow:
-            take = min(len(overflow), cap - slot.unread)
+            take = min(len(overflow), self.engine.profile.rx_buffer_size - slot.unread)
             if take > 0:
                 slot.rx += overflow[:take]
                 slot.rx_total += take
                 del overflow[:take]
-        unread = slot.unread
+            if overflow:  # still more than the buffer holds: reading stays paused
+                return
+        unread = slot.rx_total - slot.rx_read
         if unread == 0:
             slot.recv_reported = False
             self.report_recv(slot)
-        if not overflow and unread <= cap // 2:
+        if slot.paused and unread <= self.engine.profile.rx_buffer_size // 2:
             self.resume(slot)
 
     def pause(self, slot: SocketSlot) -> None:

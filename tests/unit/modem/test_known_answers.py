@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from modemu.modem.engine import ModemEngine
 from modemu.modem.profile import Profile
-from modemu.net.base import Closed, NetEvent, Opened, PdpDeactivated, PeerClosed
+from modemu.net.base import Closed, NetEvent, Opened, PdpDeactivated, PeerClosed, Received
 from modemu.net.fake import FakeNet
 
 from .harness import OK
@@ -34,6 +34,21 @@ QUERIES = [
     b"AT+QISTATE=?\r",
     b"A/",
 ]
+REPEATS = [
+    b"AT+QIRD=0,1500\r",
+    b"AT+QIRD=0,4\r",
+    b"at+qird=0\r",
+    b"AT+QIRD=0,0\r",
+    b"AT+QIRD=1,10\r",
+    b"AT+QIRD=0,1500\r\n",
+    b"AT+QIGETERROR\r",
+    b"AT+QISEND=0,0\r",
+    b"AT+NOSUCH\r",
+    b"AT+QIRD=0;+QIRD=0,2\r",
+    b"AT+QIRD=0,1501\r",
+]
+"""Lines that are not queries: they run every time, from a remembered plan
+(``modemu.modem.known.LinePlan``) when typed whole from an idle port."""
 CHANGES = [
     b"ATE1\r",
     b"ATE0\r",
@@ -60,13 +75,15 @@ EVENTS: list[NetEvent] = [
     Opened(0, ("10.0.0.2", 40000), ("1.2.3.4", 80)),
     Opened(1, ("10.0.0.2", 40001), ("1.2.3.4", 81)),
     Opened(2, ("127.0.0.1", 2020), None),
+    Received(0, b"0123456789"),
+    Received(1, b"datagram"),
     PeerClosed(0),
     Closed(0),
     Closed(1),
     PdpDeactivated(1),
 ]
 
-query = st.sampled_from(QUERIES).map(lambda line: ("line", line))
+query = st.sampled_from(QUERIES + REPEATS).map(lambda line: ("line", line))
 change = st.one_of(
     st.sampled_from(CHANGES).map(lambda line: ("line", line)),
     st.sampled_from(EVENTS).map(lambda event: ("event", event)),
@@ -167,3 +184,29 @@ def test_a_bare_at_answers_in_every_framing() -> None:
         m.send(setting)
         assert m.send(b"AT\r\n") == answer
         assert m.send(b"at\r") == answer.replace(b"AT", b"at")
+
+
+def test_a_repeated_line_runs_from_its_plan_with_the_same_bytes() -> None:
+    """The second ``AT+QIRD=0,4`` runs from its plan, yet reads the next bytes (it ran),
+    and echo set in between still applies."""
+    m = Driven(whole=True)
+    m.send(b'AT+QIOPEN=1,0,"TCP","1.2.3.4",80,0,0\r')
+    m.step("event", Opened(0, ("10.0.0.2", 40000), ("1.2.3.4", 80)))
+    m.step("event", Received(0, b"abcdefghij"))
+    assert m.send(b"AT+QIRD=0,4\r") == b"\r\n+QIRD: 4\r\nabcd\r\n" + OK
+    assert b"AT+QIRD=0,4\r" in m.engine._plans  # the next one is not read or parsed again
+    assert m.send(b"AT+QIRD=0,4\r") == b"\r\n+QIRD: 4\r\nefgh\r\n" + OK
+    m.send(b"ATE1\r")
+    assert m.send(b"AT+QIRD=0,4\r") == b"AT+QIRD=0,4\r\r\n+QIRD: 2\r\nij\r\n" + OK
+    # S3 gives the bytes their meaning: plans are forgotten when it changes
+    whole, stepped = Driven(whole=True), Driven(whole=False)
+    for line in (
+        b"AT+QIRD=0,4\r",
+        b"AT+QIRD=0,4\r",
+        b"ATS3=10\r",
+        b"AT+QIRD=0,4\r",
+        b"\n",
+        b"AT+QIRD=0,4\n",
+        b"AT+QIRD=0,4\r",
+    ):
+        assert whole.send(line) == stepped.send(line), line

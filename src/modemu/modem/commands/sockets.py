@@ -7,6 +7,7 @@ import functools
 import ipaddress
 from typing import TYPE_CHECKING
 
+from modemu.at import render
 from modemu.at import urc as u
 from modemu.at.answers import ReadCounters, ReadHeader
 from modemu.at.codes import QiError, Result
@@ -350,10 +351,16 @@ def read(m: ModemView, call: CommandCall) -> Outcome:
     if slot.datagrams and slot.service in (Service.UDP, Service.UDP_SERVICE):
         _read_datagram(m, slot, length)
     elif slot.rx:
-        data = bytes(slot.rx[:length])
-        del slot.rx[:length]
+        rx = slot.rx
+        data = bytes(rx[:length])
+        del rx[:length]
         slot.rx_read += len(data)
-        _render_read(m, _stream_header(len(data)), data)
+        settings = m.state.settings
+        cfg = settings.qicfg
+        if cfg.viewmode or cfg.dataformat[1]:
+            _render_read(m, _stream_header(len(data)), data)
+        else:  # the download loop's case: one bytes object, no copy into the output buffer
+            m.write(_stream_lead(len(data), settings.verbose) + data + render.CRLF)
     else:
         m.info(_stream_header(0))
     m.sockets.after_read(slot)
@@ -369,6 +376,15 @@ def _stream_header(length: int) -> str:
     """``+QIRD: <n>`` of a stream read, rendered once per length (a download loop asks for
     the same length every time)."""
     return ReadHeader(length).render()
+
+
+@functools.lru_cache(maxsize=2 * (MAX_READ + 1))
+def _stream_lead(length: int, verbose: bool) -> bytes:
+    """The information text before a stream read's payload, framed: with the payload and a
+    CRLF after it, exactly ``render.info((header, payload), verbose)``, without building
+    that per read. The payload goes out as raw output (:meth:`ModemView.write`): the same
+    bytes in the same place, one object instead of a copy into the output buffer."""
+    return render.info((_stream_header(length),), verbose)
 
 
 def _read_datagram(m: ModemView, slot: SocketSlot, length: int) -> None:
