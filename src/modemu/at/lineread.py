@@ -18,6 +18,7 @@ Choices where V.250 leaves room (documented in ``docs/line-discipline.md``):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import Enum, auto
@@ -60,9 +61,11 @@ def _special_bytes(s3: int, s5: int) -> re.Pattern[bytes]:
     return re.compile(rb"[^\x20-\x7e]|[" + re.escape(bytes((s3 & 0xFF, s5 & 0xFF))) + rb"]")
 
 
+@functools.cache
 def _polls(s3: int) -> frozenset[bytes]:
     """``AT`` alone in every case spelling, ended by S3 (and by CR LF when S3 is CR: the
-    LF is dropped, as before any line)."""
+    LF is dropped, as before any line). One set per S3 value, shared by every reader: a
+    fleet of thousands of modules would otherwise hold thousands of equal copies."""
     end = bytes((s3 & 0xFF,))
     lines = {a + t + end for a in (b"A", b"a") for t in (b"T", b"t")}
     if end == b"\r":

@@ -117,7 +117,7 @@ class ShapedNet(ForwardingNet):
         self._schedule = schedule
         self._clock = clock
         self.link: Link | None = None
-        self.rng = random.Random(0)
+        self._rng: random.Random | None = None
         self._flows: dict[int, _Flow] = {}
         self._pending_incoming: dict[int, Address] = {}
         super().__init__(build_inner(self._from_inner))
@@ -125,7 +125,16 @@ class ShapedNet(ForwardingNet):
     def set_link(self, link: Link | None) -> None:
         """New conditions for sockets opened from now on (open ones keep theirs)."""
         self.link = link
-        self.rng = random.Random(link.seed if link is not None else 0)
+        self._rng = random.Random(link.seed if link is not None else 0)
+
+    @property
+    def rng(self) -> random.Random:
+        """The source of jitter and loss, seeded by :meth:`set_link`. Made on first use:
+        a module without link conditions never draws from it, and a generator costs
+        2.5 KiB, which a fleet of thousands of modules would pay for nothing."""
+        if self._rng is None:
+            self._rng = random.Random(0)
+        return self._rng
 
     def describe(self) -> list[dict[str, Any]]:
         return [] if self.link is None else [self.link.describe()]
