@@ -14,12 +14,12 @@ import socket
 from typing import Any
 
 from bench.kit import (
+    CpuReading,
     Figure,
     Flow,
     Host,
     MiB,
     accept,
-    cpu_seconds,
     listener,
     log,
     modemu_child,
@@ -71,9 +71,9 @@ def run(size_mib: int = 32, repeats: int = 5, modemu_args: tuple[str, ...] = ())
                     for d in DIRECTIONS:
                         for who in ("socat", "modemu") if rep % 2 == 0 else ("modemu", "socat"):
                             host, peer = pairs[who]
-                            cpu0 = cpu_seconds(pids[who])
+                            cpu0 = CpuReading.of(pids[who])
                             secs = move(_flows(d, host, peer, payload))
-                            cpu = cpu_seconds(pids[who]) - cpu0
+                            cpu = CpuReading.of(pids[who]).since(cpu0)
                             figures[who, d].runs.append(size_mib / secs)
                             moved = size_mib * (2 if d == "both" else 1)
                             figures[who, f"cpu {d}"].runs.append(cpu * 1000 / moved)

@@ -7,7 +7,10 @@ computed the way docs/performance.md says and come from the committed result fil
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +95,40 @@ def test_a_fleet_server_that_dies_reports_its_stderr(tmp_path: Path) -> None:
         )
     error = scale._failed_start("c_responder", proc, err)
     assert "c_responder did not start (exit 1): pty: No space left on device" in str(error)
+
+
+def test_cpu_time_is_counted_per_thread_in_nanoseconds() -> None:
+    """Over one transfer a clock tick is 10-20 % of a bridge's CPU per MiB, so the
+    throughput benchmark reads each thread's nanoseconds: a few ms of work in a thread that
+    is still alive shows up exactly, not rounded to ticks."""
+    done = threading.Event()
+    finish = threading.Event()
+
+    def busy() -> None:
+        end = time.thread_time() + 0.004
+        while time.thread_time() < end:
+            pass
+        done.set()
+        finish.wait(5)
+
+    before = kit.CpuReading.of(os.getpid())
+    worker = threading.Thread(target=busy)
+    worker.start()
+    assert done.wait(5)
+    spent = kit.CpuReading.of(os.getpid()).since(before)
+    finish.set()
+    worker.join(5)
+    assert 0.004 <= spent < 1.0
+    assert spent * 100 % 1 != 0  # not a whole number of 10 ms ticks
+
+
+def test_cpu_time_falls_back_to_ticks_when_a_thread_ended_in_between() -> None:
+    start = kit.CpuReading({1: 0, 2: 0}, ticks=1.00)
+    # thread 2 ended: its time is only in the process's tick count
+    assert kit.CpuReading({1: 10_000_000}, ticks=1.30).since(start) == pytest.approx(0.30)
+    # a thread born and ended in between: ticks exceed the threads' sum by far
+    assert kit.CpuReading({1: 10_000_000, 2: 0}, ticks=1.50).since(start) == pytest.approx(0.50)
+    # every thread still there: their nanoseconds, not the ticks
+    assert kit.CpuReading({1: 12_345_678, 2: 0}, ticks=1.01).since(start) == pytest.approx(
+        0.012345678
+    )
