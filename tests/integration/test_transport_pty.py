@@ -484,3 +484,50 @@ def test_a_read_that_finds_nothing_never_blocks_while_the_writer_sleeps(
             await asyncio.wait_for(probe, TIMEOUT)  # without the gate: blocked for good
 
     run(body)
+
+
+def test_bulk_output_stays_with_the_loop_while_the_host_sends_bulk(
+    run: Callable[..., None],
+) -> None:
+    """Bulk traffic both ways at once: a writer thread would meet the loop on the GIL at
+    every host read, so output made within BOTH_WAYS_WINDOW of a bulk host read keeps the
+    loop's non-blocking writes; both streams arrive whole and in order."""
+
+    async def body() -> None:
+        async with _pty_with_host(max_buffer=4 << 20) as (transport, rec, host):
+            upload = _pattern(64 * 1024, 11)
+            await host.write_all(upload)
+            await rec.wait_for(lambda: len(rec.data) == len(upload))
+            assert bytes(rec.data) == upload
+            download = _pattern(1 << 20, 12)
+            transport.write(download)
+            assert _writer_threads() == []
+            assert await host.read_exactly(len(download)) == download
+
+    run(body)
+
+
+def test_output_made_during_bulk_input_waits_behind_the_busy_writer(
+    run: Callable[..., None],
+) -> None:
+    """A writer is busy when bulk host input starts: what the module writes next is kept by
+    the loop until the writer has drained, then written by the loop, after the writer's
+    bytes."""
+
+    async def body() -> None:
+        async with _pty_with_host(max_buffer=4 << 20) as (transport, rec, host):
+            first = _pattern(512 * 1024, 13)
+            transport.write(first)  # the host reads nothing yet: the writer sleeps
+            assert len(_writer_threads()) == 1
+            upload = _pattern(16 * 1024, 14)
+            await host.write_all(upload)
+            await rec.wait_for(lambda: len(rec.data) == len(upload))
+            second = _pattern(256 * 1024, 15)
+            transport.write(second)
+            third = b"\r\nOK\r\n"
+            transport.write(third)
+            expected = first + second + third
+            assert await host.read_exactly(len(expected)) == expected
+            assert transport.dropped == 0
+
+    run(body)

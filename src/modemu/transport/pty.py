@@ -58,6 +58,12 @@ ATTACH_POLL = 0.02
 WRITER_RETIRE = 0.5
 """Seconds without new work after which an idle writer thread is ended (it is started again
 when the next backlog appears)."""
+BOTH_WAYS_WINDOW = 0.2
+"""Seconds after a bulk read of host input during which bulk output stays with the loop's
+non-blocking writes instead of a writer thread. With bulk traffic both ways at once every
+loop read of host input sets ``O_NONBLOCK``, the writer's write returns at the host's next
+read and the two threads meet on the GIL: the writer then costs more CPU per MiB than it
+saves (docs/performance.md, "Data path")."""
 CLOSE_WAIT = 0.01
 """Seconds between attempts to end a writer at close (each flushes what the host left
 unread, which wakes a write asleep in the kernel; the bytes would be lost at close anyway)."""
@@ -116,7 +122,11 @@ class PtyTransport:
         self._listener: LinkListener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._out = bytearray()
-        """The loop's own backlog, used when no writer thread is available."""
+        """The loop's own backlog: bytes to write with non-blocking writes when no writer
+        thread takes them (none free, bulk host input), queued behind whatever a busy
+        writer still holds."""
+        self._host_bulk_at = -BOTH_WAYS_WINDOW
+        """Loop time of the last bulk read of host input."""
         self._writer: BulkWriter | None = None
         self._gate: FdGate | None = None
         self._retire_handle: asyncio.TimerHandle | None = None
@@ -197,27 +207,43 @@ class PtyTransport:
         if type(data) is not bytes:
             data = bytes(data)  # queued by reference below: never a buffer that may change
         writer = self._writer
-        if writer is not None and not writer.idle:
-            self._queue_for(writer, data)
+        busy = writer is not None and not writer.idle
+        if self._out or (busy and self._host_sends_bulk()):
+            self._hold(data)  # behind the loop's backlog, or the busy writer's
             return
-        if self._out:
-            fits = self._marks.room(len(self._out), len(data))
-            self._out += memoryview(data)[:fits]
-            self._report_marks()
+        if writer is not None and busy:
+            self._queue_for(writer, data)
             return
         written = self._write_now(data)
         if written >= len(data):
             return
         rest = memoryview(data)[written:]  # no copy of the bulk that waits
-        writer = self._bulk_writer()
+        writer = None if self._host_sends_bulk() else self._bulk_writer()
         if writer is not None:
             self._queue_for(writer, rest)
             return
-        assert self._loop is not None
-        self._loop.add_writer(self._master, self._on_writable)
-        fits = self._marks.room(0, len(rest))
-        self._out += rest[:fits]
+        self._hold(rest)
+
+    def _hold(self, data: bytes | memoryview) -> None:
+        """Keep ``data`` in the loop's backlog, written as the pty takes it. While a writer
+        is busy the fd may be blocking, so the loop waits for the writer's idle news
+        (:meth:`_on_writer_news`) before it writes the backlog itself."""
+        fits = self._marks.room(self._backlog(), len(data))
+        self._out += memoryview(data)[:fits]
+        writer = self._writer
+        if writer is None or writer.idle:
+            assert self._loop is not None
+            self._loop.add_writer(self._master, self._on_writable)
         self._report_marks()
+
+    def _host_sends_bulk(self) -> bool:
+        assert self._loop is not None
+        return self._loop.time() - self._host_bulk_at < BOTH_WAYS_WINDOW
+
+    def _backlog(self) -> int:
+        """Bytes written to the transport and not yet to the pty (writer's and loop's)."""
+        writer = self._writer
+        return len(self._out) + (writer.pending if writer is not None else 0)
 
     def _queue_for(self, writer: BulkWriter, data: bytes | memoryview) -> None:
         fits = self._marks.room(writer.pending, len(data))
@@ -252,8 +278,12 @@ class PtyTransport:
         if writer is not None and writer.error is not None:
             self._retire_writer()
             self._fail("write", writer.error)
-        elif writer is not None and writer.idle and self._retire_handle is None:
-            self._check_retire_later(writer)
+        elif writer is not None and writer.idle:
+            if self._out:  # held while the writer was busy: the loop writes it now
+                assert self._loop is not None
+                self._loop.add_writer(self._master, self._on_writable)
+            if self._retire_handle is None:
+                self._check_retire_later(writer)
         self._report_marks()
 
     def _check_retire_later(self, writer: BulkWriter) -> None:
@@ -337,7 +367,7 @@ class PtyTransport:
         release_slot()
         rest = writer.take_queue()
         if rest and not self._broken:
-            self._out += b"".join(rest)
+            self._out[:0] = b"".join(rest)  # the writer's bytes came before the loop's
 
     # -- pty and link ---------------------------------------------------------------------
 
@@ -447,6 +477,8 @@ class PtyTransport:
             self._fail("read", exc)
             return b""
         if len(data) >= BULK_PIECE:
+            assert self._loop is not None
+            self._host_bulk_at = self._loop.time()
             data = self._read_more(data)
         return data
 
@@ -490,8 +522,7 @@ class PtyTransport:
         self._report_marks()
 
     def _report_marks(self) -> None:
-        backlog = self._writer.pending if self._writer is not None else len(self._out)
-        edge = self._marks.update(backlog)
+        edge = self._marks.update(self._backlog())
         if edge is not None and self._listener is not None:
             self._listener.host_writable(edge)
 
