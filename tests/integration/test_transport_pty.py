@@ -22,6 +22,7 @@ try:
 except ImportError:  # pragma: no cover
     uvloop = None  # type: ignore[assignment]
 
+from modemu.transport import pty as pty_module
 from modemu.transport import ptywriter
 from modemu.transport.base import TransportError
 from modemu.transport.pty import PtyTransport
@@ -486,19 +487,29 @@ def test_a_read_that_finds_nothing_never_blocks_while_the_writer_sleeps(
     run(body)
 
 
+async def _bulk_from_host(transport: PtyTransport, rec: Recorder, host: HostFd) -> None:
+    """The host sends one piece longer than BULK_PIECE, and the transport reads it in one
+    go (it is paused while the host writes), so it counts as bulk input whatever the
+    machine's load."""
+    upload = _pattern(3 * 1024, 11)
+    transport.pause_reading()
+    await host.write_all(upload)
+    transport.resume_reading()
+    await rec.wait_for(lambda: bytes(rec.data).endswith(upload))
+
+
 def test_bulk_output_stays_with_the_loop_while_the_host_sends_bulk(
-    run: Callable[..., None],
+    run: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Bulk traffic both ways at once: a writer thread would meet the loop on the GIL at
     every host read, so output made within BOTH_WAYS_WINDOW of a bulk host read keeps the
-    loop's non-blocking writes; both streams arrive whole and in order."""
+    loop's non-blocking writes; both streams arrive whole and in order. (The window is
+    widened so that a loaded machine cannot make it pass before the write.)"""
+    monkeypatch.setattr(pty_module, "BOTH_WAYS_WINDOW", 60.0)
 
     async def body() -> None:
         async with _pty_with_host(max_buffer=4 << 20) as (transport, rec, host):
-            upload = _pattern(64 * 1024, 11)
-            await host.write_all(upload)
-            await rec.wait_for(lambda: len(rec.data) == len(upload))
-            assert bytes(rec.data) == upload
+            await _bulk_from_host(transport, rec, host)
             download = _pattern(1 << 20, 12)
             transport.write(download)
             assert _writer_threads() == []
@@ -508,20 +519,19 @@ def test_bulk_output_stays_with_the_loop_while_the_host_sends_bulk(
 
 
 def test_output_made_during_bulk_input_waits_behind_the_busy_writer(
-    run: Callable[..., None],
+    run: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A writer is busy when bulk host input starts: what the module writes next is kept by
     the loop until the writer has drained, then written by the loop, after the writer's
     bytes."""
+    monkeypatch.setattr(pty_module, "BOTH_WAYS_WINDOW", 60.0)
 
     async def body() -> None:
         async with _pty_with_host(max_buffer=4 << 20) as (transport, rec, host):
             first = _pattern(512 * 1024, 13)
             transport.write(first)  # the host reads nothing yet: the writer sleeps
             assert len(_writer_threads()) == 1
-            upload = _pattern(16 * 1024, 14)
-            await host.write_all(upload)
-            await rec.wait_for(lambda: len(rec.data) == len(upload))
+            await _bulk_from_host(transport, rec, host)
             second = _pattern(256 * 1024, 15)
             transport.write(second)
             third = b"\r\nOK\r\n"

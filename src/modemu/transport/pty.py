@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import math
 import os
 import select
 import stat
@@ -125,7 +126,7 @@ class PtyTransport:
         """The loop's own backlog: bytes to write with non-blocking writes when no writer
         thread takes them (none free, bulk host input), queued behind whatever a busy
         writer still holds."""
-        self._host_bulk_at = -BOTH_WAYS_WINDOW
+        self._host_bulk_at = -math.inf
         """Loop time of the last bulk read of host input."""
         self._writer: BulkWriter | None = None
         self._gate: FdGate | None = None
