@@ -339,7 +339,7 @@ def send_hex(m: ModemView, call: CommandCall) -> Outcome:
 )
 def read(m: ModemView, call: CommandCall) -> Outcome:
     p = Params(call, 2)
-    slot = m.sockets.slots[p.integer(0, 0, 11)]  # _slot_for, written out: a download loop
+    slot = _slot_for(m, p)
     length = p.integer(1, 0, MAX_READ, default=MAX_READ)
     if slot.phase not in _READABLE:
         raise CommandError(QiError.NOT_ALLOWED)
