@@ -228,11 +228,13 @@ class PtyTransport:
     def _hold(self, data: bytes | memoryview) -> None:
         """Keep ``data`` in the loop's backlog, written as the pty takes it. While a writer
         is busy the fd may be blocking, so the loop waits for the writer's idle news
-        (:meth:`_on_writer_news`) before it writes the backlog itself."""
+        (:meth:`_on_writer_news`) before it writes the backlog itself. A backlog that was
+        already there is already watched (or waits for that news)."""
+        was_empty = not self._out
         fits = self._marks.room(self._backlog(), len(data))
         self._out += memoryview(data)[:fits]
         writer = self._writer
-        if writer is None or writer.idle:
+        if was_empty and (writer is None or writer.idle):
             assert self._loop is not None
             self._loop.add_writer(self._master, self._on_writable)
         self._report_marks()
