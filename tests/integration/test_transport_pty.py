@@ -411,12 +411,11 @@ def test_answers_interleaved_with_bulk_output_keep_their_order(run: Callable[...
     run(body)
 
 
-def test_loop_keeps_reading_while_the_writer_blocks_in_the_kernel(
+def test_loop_keeps_reading_while_the_writer_waits_for_room(
     run: Callable[..., None],
 ) -> None:
-    """The host reads nothing, so the writer thread sleeps inside a blocking write; the loop
-    must still take host input at once (its reads set O_NONBLOCK under the gate's lock), and
-    close must end the sleeping writer."""
+    """The host reads nothing, so the writer thread waits for room in the pty; the loop
+    must still take host input at once, and close must end the waiting writer."""
 
     async def body() -> None:
         async with _pty_with_host(max_buffer=1 << 20) as (transport, rec, host):
@@ -429,7 +428,7 @@ def test_loop_keeps_reading_while_the_writer_blocks_in_the_kernel(
             block = _pattern(8192, 9)  # a bulk read goes on reading: it would block, not end
             await host.write_all(block)
             await rec.wait_for(lambda: rec.data.endswith(block))
-            assert len(_writer_threads()) == 1  # still asleep in its write
+            assert len(_writer_threads()) == 1  # still waiting for the host to read
         assert _writer_threads() == []
 
     run(body)
@@ -444,6 +443,46 @@ def test_back_pressure_is_reported_from_the_writer(run: Callable[..., None]) -> 
             assert rec.writable == [False]
             assert await host.read_exactly(len(bulk)) == bulk
             await rec.wait_for(lambda: rec.writable == [False, True])
+
+    run(body)
+
+
+def test_the_next_chunk_is_welcome_while_one_is_being_written(run: Callable[..., None]) -> None:
+    """Back-pressure counts what the writer has queued, not the chunk it has in hand, so the
+    module may read the next socket chunk before the pty has taken the last one (the pty holds
+    only ~12 KiB: waiting until it is all written lets the pty run dry)."""
+
+    async def body() -> None:
+        marks = {"high_water": 64 * 1024, "low_water": 16 * 1024}
+        async with _pty_with_host(**marks) as (transport, rec, host):
+            first, second = _pattern(256 * 1024, 21), _pattern(256 * 1024, 22)
+            transport.write(first)
+            assert rec.writable == [False]
+            await rec.wait_for(lambda: rec.writable == [False, True])  # host has read nothing
+            transport.write(second)
+            assert rec.writable == [False, True, False]
+            assert await host.read_exactly(len(first) + len(second)) == first + second
+            await rec.wait_for(lambda: rec.writable == [False, True, False, True])
+
+    run(body)
+
+
+def test_near_the_drop_limit_the_chunk_in_hand_counts_too(run: Callable[..., None]) -> None:
+    """With half of ``max_buffer`` held, the chunk being written counts for back-pressure:
+    the next read waits until it is written, so a small ``max_buffer`` never drops bytes."""
+
+    async def body() -> None:
+        options = {"high_water": 64 * 1024, "low_water": 16 * 1024, "max_buffer": 512 * 1024}
+        async with _pty_with_host(**options) as (transport, rec, host):
+            chunk = _pattern(300 * 1024, 23)
+            transport.write(chunk)
+            writer = transport._writer
+            assert writer is not None
+            await _until(lambda: writer.queued == 0)  # taken in hand, the host reads nothing
+            assert transport._backlog() > 256 * 1024  # the pty took ~24 KiB at most
+            assert await host.read_exactly(len(chunk)) == chunk
+            await rec.wait_for(lambda: rec.writable == [False, True])
+            assert transport.dropped == 0
 
     run(body)
 
@@ -468,21 +507,21 @@ def test_without_a_free_writer_the_loop_writes_the_backlog(
     ptywriter.release_slot()
 
 
-def test_a_read_that_finds_nothing_never_blocks_while_the_writer_sleeps(
+def test_a_read_that_finds_nothing_never_blocks_while_the_writer_waits(
     run: Callable[..., None],
 ) -> None:
-    """The writer thread clears O_NONBLOCK for its writes. A readiness callback whose bytes
-    are gone by the time it reads (the host flushed them with ``tcflush``) must still return
-    at once: a fleet serves thousands of ptys from this one loop."""
+    """The pty's fd stays non-blocking while a writer thread waits for room, so a readiness
+    callback whose bytes are gone by the time it reads (the host flushed them with
+    ``tcflush``) returns at once: a fleet serves thousands of ptys from this one loop."""
 
     async def body() -> None:
         async with _pty_with_host(max_buffer=1 << 20) as (transport, _rec, _host):
-            transport.write(bytes(512 * 1024))  # the host reads nothing: the writer sleeps
-            gate = transport._gate
-            assert gate is not None
-            await _until(lambda: gate.is_blocking)
+            transport.write(bytes(512 * 1024))  # the host reads nothing: the writer waits
+            writer = transport._writer
+            assert writer is not None and not writer.idle
+            assert not os.get_blocking(transport._master)
             probe = asyncio.get_running_loop().run_in_executor(None, transport._on_readable)
-            await asyncio.wait_for(probe, TIMEOUT)  # without the gate: blocked for good
+            await asyncio.wait_for(probe, TIMEOUT)
 
     run(body)
 

@@ -18,10 +18,10 @@ Why it is built the way it is (see ``perf-notes.md``):
   also reads the fd, silently losing input.
 * Output that the kernel does not take at once is kept in a bounded buffer; crossing the
   high-water mark tells the listener to hold back (see :mod:`modemu.transport.base`).
-* While such a backlog exists, a thread writes it with blocking writes
-  (:mod:`modemu.transport.ptywriter`): the kernel then refills the pty each time the host
-  reads, instead of one loop wake-up and one small write per few KiB. Answers written while
-  nothing is queued go straight to the fd from the loop, as before.
+* While such a backlog exists, a thread of its own writes it (:mod:`modemu.transport.ptywriter`):
+  a pty takes only ~12 KiB, and a thread that just polls and writes is far cheaper per refill
+  than a loop wake-up and a Python callback each few KiB. Answers written while nothing is
+  queued go straight to the fd from the loop, as before.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from modemu.transport.base import (
     TransportError,
     WaterMarks,
 )
-from modemu.transport.ptywriter import BulkWriter, FdGate, acquire_slot, release_slot
+from modemu.transport.ptywriter import BulkWriter, acquire_slot, release_slot
 
 __all__ = ["PtyTransport", "make_raw"]
 
@@ -61,14 +61,12 @@ WRITER_RETIRE = 0.5
 when the next backlog appears)."""
 BOTH_WAYS_WINDOW = 0.2
 """Seconds after a bulk read of host input during which bulk output stays with the loop's
-non-blocking writes instead of a writer thread. With bulk traffic both ways at once every
-loop read of host input sets ``O_NONBLOCK``, the writer's write returns at the host's next
-read and the two threads meet on the GIL: the writer then costs more CPU per MiB than it
-saves (docs/performance.md, "Data path")."""
-CLOSE_WAIT = 0.01
-"""Seconds between attempts to end a writer at close (each flushes what the host left
-unread, which wakes a write asleep in the kernel; the bytes would be lost at close anyway)."""
-CLOSE_ATTEMPTS = 100
+non-blocking writes instead of a writer thread: with bulk traffic both ways at once the
+writer and the loop, busy with host input, meet on the GIL at every refill, and the writer
+then costs more CPU per MiB than it saves (docs/performance.md, "Data path")."""
+WRITER_JOIN = 1.0
+"""Seconds to wait for a writer thread to end (it is woken at once: it never sleeps inside
+a write)."""
 
 _IFLAG_CLEAR = (
     termios.IGNBRK
@@ -123,13 +121,11 @@ class PtyTransport:
         self._listener: LinkListener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._out = bytearray()
-        """The loop's own backlog: bytes to write with non-blocking writes when no writer
-        thread takes them (none free, bulk host input), queued behind whatever a busy
-        writer still holds."""
+        """The loop's own backlog: bytes to write when no writer thread takes them (none
+        free, bulk host input), queued behind whatever a busy writer still holds."""
         self._host_bulk_at = -math.inf
         """Loop time of the last bulk read of host input."""
         self._writer: BulkWriter | None = None
-        self._gate: FdGate | None = None
         self._retire_handle: asyncio.TimerHandle | None = None
         self._puts_seen = -1
         self._closing = False
@@ -227,7 +223,7 @@ class PtyTransport:
 
     def _hold(self, data: bytes | memoryview) -> None:
         """Keep ``data`` in the loop's backlog, written as the pty takes it. While a writer
-        is busy the fd may be blocking, so the loop waits for the writer's idle news
+        is busy its bytes go first, so the loop waits for the writer's idle news
         (:meth:`_on_writer_news`) before it writes the backlog itself. A backlog that was
         already there is already watched (or waits for that news)."""
         was_empty = not self._out
@@ -244,9 +240,18 @@ class PtyTransport:
         return self._loop.time() - self._host_bulk_at < BOTH_WAYS_WINDOW
 
     def _backlog(self) -> int:
-        """Bytes written to the transport and not yet to the pty (writer's and loop's)."""
+        """Bytes waiting for the pty that back-pressure counts: the loop's backlog and what
+        the writer has queued but not yet taken in hand (see :attr:`BulkWriter.queued`),
+        so the next socket read is queued while a chunk is still being written. Near the
+        drop limit (half of ``max_buffer`` held) the chunk in hand counts too: the next
+        read then waits until it is written, and nothing is dropped."""
         writer = self._writer
-        return len(self._out) + (writer.pending if writer is not None else 0)
+        if writer is None:
+            return len(self._out)
+        held = writer.pending
+        if held * 2 > self._marks.max_buffer:
+            return len(self._out) + held
+        return len(self._out) + writer.queued
 
     def _queue_for(self, writer: BulkWriter, data: bytes | memoryview) -> None:
         fits = self._marks.room(writer.pending, len(data))
@@ -261,15 +266,13 @@ class PtyTransport:
         if self._broken or not acquire_slot():
             return None
         assert self._loop is not None
-        if self._gate is None:
-            self._gate = FdGate(self._master)
         loop = self._loop
 
         def notify() -> None:  # from the writer thread
             with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to tell
                 loop.call_soon_threadsafe(self._on_writer_news)
 
-        self._writer = BulkWriter(self._master, self._gate, self._marks.low, notify)
+        self._writer = BulkWriter(self._master, self._marks.low, notify)
         return self._writer
 
     def _on_writer_news(self) -> None:
@@ -308,8 +311,8 @@ class PtyTransport:
         self._report_marks()
 
     def _retire_writer(self) -> None:
-        """End an idle (or failed) writer: it waits on nothing but its condition, so the
-        join is immediate."""
+        """End the writer: it waits only on its condition or in ``poll``, and ``stop``
+        wakes either, so the join is immediate."""
         writer, self._writer = self._writer, None
         if self._retire_handle is not None:
             self._retire_handle.cancel()
@@ -317,8 +320,9 @@ class PtyTransport:
         if writer is None:
             return
         writer.stop()
-        if not writer.join(1.0):  # pragma: no cover - an idle thread ends at once
+        if not writer.join(WRITER_JOIN):  # pragma: no cover - it is woken at once
             log.warning("pty writer thread did not end")
+            return
         release_slot()
 
     def pause_reading(self) -> None:
@@ -336,7 +340,7 @@ class PtyTransport:
         if self._master < 0 or self._closing:
             return
         self._closing = True  # output from here on is dropped, as after the close
-        await self._end_writer()
+        self._end_writer()
         if self._out:
             self._write_now(bytes(self._out))  # last chance, no waiting
             self._out.clear()
@@ -345,29 +349,13 @@ class PtyTransport:
         self._closing = False
         log.info("closed %s", self.describe())
 
-    async def _end_writer(self) -> None:
-        """Stop the writer thread and write what it still held once, without waiting, like
-        the loop's own backlog. A write asleep in the kernel (the host is not reading) is
-        woken by flushing what the host left unread: at close it is lost anyway."""
+    def _end_writer(self) -> None:
+        """Stop the writer thread (it is woken at once) and keep what it had not written,
+        ahead of the loop's backlog, for the last write at close."""
         writer = self._writer
         if writer is None:
             return
-        if self._retire_handle is not None:
-            self._retire_handle.cancel()
-            self._retire_handle = None
-        self._writer = None
-        writer.stop()
-        for _ in range(CLOSE_ATTEMPTS):
-            if writer.join(0):
-                break
-            await asyncio.sleep(CLOSE_WAIT)
-            if writer.alive and self._slave >= 0:
-                with contextlib.suppress(OSError):
-                    termios.tcflush(self._slave, termios.TCIFLUSH)
-        else:  # pragma: no cover - a flushed pty always wakes its writer
-            log.warning("pty writer thread did not end")
-            return
-        release_slot()
+        self._retire_writer()
         rest = writer.take_queue()
         if rest and not self._broken:
             self._out[:0] = b"".join(rest)  # the writer's bytes came before the loop's
@@ -395,7 +383,6 @@ class PtyTransport:
             if fd >= 0:
                 os.close(fd)
         self._master = self._slave = -1
-        self._gate = None  # it names the closed fd (the writer has been ended before this)
 
     def _check_link_path(self) -> None:
         """Refuse to replace anything but a symlink (a clear error instead of data loss)."""
@@ -459,14 +446,7 @@ class PtyTransport:
         self._reading = want
 
     def _on_readable(self) -> None:
-        writer = self._writer
-        if writer is None or writer.idle:
-            data = self._read_now()
-        else:
-            assert self._gate is not None
-            with self._gate.lock:  # the writer thread may have cleared O_NONBLOCK: set it
-                self._gate.nonblocking()
-                data = self._read_now()
+        data = self._read_now()
         if data and self._listener is not None:
             self._listener.data_received(data)
 

@@ -1,35 +1,35 @@
-"""Bulk output to a pty master from a thread whose writes block in the kernel.
+"""Bulk output to a pty master from a thread of its own, with non-blocking writes.
 
-Why: a non-blocking pty write takes only the few KiB the slave side has room for, so a bulk
-stream costs one event-loop wake-up, one Python callback and one ``write()`` per ~6-8 KiB
-(~170 per MiB). A *blocking* write of a big chunk refills the pty inside the kernel each
-time the host reads, which is what socat does; it halves the CPU per MiB that the bridge
-spends (docs/performance.md). An event loop cannot make that write itself, so a thread does,
-only while a backlog exists: small answers with nothing queued are still written directly by
-the loop, without a thread hop.
+Why a thread: a pty takes only ~12 KiB (8 KiB of flip buffer and the 4 KiB line buffer; see
+``perf-notes.md``), so a bulk stream needs a write after every ~4-8 KiB the host reads. From
+the event loop each of those writes costs an EPOLLOUT wake-up, a uvloop dispatch and a Python
+callback with its bookkeeping: about twice socat's CPU per MiB. A thread that does nothing
+but ``poll`` for room and ``write`` spends a few microseconds a wake-up, and the loop hears
+from it about once per socket read instead of once per pty write.
 
-The catch is that ``O_NONBLOCK`` belongs to the pty's open file description, shared with the
-event loop's reads. :class:`FdGate` makes that safe: the thread clears ``O_NONBLOCK`` only
-while holding the gate's lock, and the loop sets it again under the same lock before every
-read it makes while a writer is busy, so a read of the loop never meets a blocking fd (a
-pty master cannot be reopened as a second file description, and its own termios, with
-``VMIN`` 1, cannot be changed). Setting ``O_NONBLOCK`` does not wake a write that already
-sleeps in the kernel: it returns, with what it wrote, the next time the host reads, and the
-thread goes round again. While the writer exists it owns every write to the fd; the loop
-writes directly again only once the writer is idle (its queue empty and the fd back in
-non-blocking mode), and it alone hands the writer more, so the order of bytes never changes.
+Why non-blocking writes: measured side by side on this machine kind (docs/performance.md,
+"Data path"), a minimal Python bridge whose writer thread polls and writes non-blocking moves
+net→host ~1.15x socat's bytes a second at ~1.15x its CPU, where the same thread writing with
+*blocking* writes (as socat does) reaches only ~0.9x. Keeping the fd non-blocking also keeps
+the loop's own reads of host input from ever meeting a blocking fd, and a thread that waits in
+``poll`` (never inside a write) can be woken at once to end.
+
+Only the loop thread calls :meth:`BulkWriter.put`, :meth:`~BulkWriter.stop` and
+:meth:`~BulkWriter.join`; the loop writes to the fd itself only while the writer is
+:attr:`~BulkWriter.idle`, and it alone hands the writer more, so the order of bytes never
+changes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
+import select
 import threading
 from collections import deque
 from collections.abc import Callable
 
-__all__ = ["MAX_WRITERS", "BulkWriter", "FdGate", "acquire_slot", "release_slot"]
+__all__ = ["MAX_WRITERS", "BulkWriter", "acquire_slot", "release_slot"]
 
 MAX_WRITERS = 32
 """Writer threads per process at most (a fleet serves thousands of ptys in one process);
@@ -48,93 +48,92 @@ def release_slot() -> None:
     _slots.release()
 
 
-class FdGate:
-    """The ``O_NONBLOCK`` flag of one fd, changed only under :attr:`lock`.
-
-    The writer thread calls :meth:`blocking` before each write; the loop holds :attr:`lock`
-    across each read it makes while a writer is busy and calls :meth:`nonblocking` first.
-    """
-
-    def __init__(self, fd: int) -> None:
-        self.lock = threading.Lock()
-        self._fd = fd
-        self._flags = fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK
-        self.is_blocking = False
-
-    def blocking(self) -> None:
-        """Clear ``O_NONBLOCK`` (caller holds :attr:`lock`)."""
-        if not self.is_blocking:
-            fcntl.fcntl(self._fd, fcntl.F_SETFL, self._flags)
-            self.is_blocking = True
-
-    def nonblocking(self) -> None:
-        """Set ``O_NONBLOCK`` (caller holds :attr:`lock`)."""
-        if self.is_blocking:
-            fcntl.fcntl(self._fd, fcntl.F_SETFL, self._flags | os.O_NONBLOCK)
-            self.is_blocking = False
-
-
 class BulkWriter:
-    """A thread writing queued chunks to ``fd`` in order, blocking in the kernel.
+    """A thread writing queued chunks to the non-blocking ``fd`` in order.
 
-    Only the loop thread calls :meth:`put`, :meth:`stop` and :meth:`join`. ``notify`` is
-    called from the writer thread (the transport passes ``loop.call_soon_threadsafe`` of
-    its handler) when the backlog falls to ``low`` bytes, when the queue empties and on a
-    write error; the transport reads :attr:`pending`, :attr:`idle` and :attr:`error` then.
+    ``notify`` is called from the writer thread (the transport passes
+    ``loop.call_soon_threadsafe`` of its handler) when :attr:`queued` falls to ``low`` bytes
+    (the writer has taken the chunks before it in hand), when everything is written and on a
+    write error; the transport reads :attr:`queued`, :attr:`pending`, :attr:`idle` and
+    :attr:`error` then.
     """
 
-    def __init__(self, fd: int, gate: FdGate, low: int, notify: Callable[[], None]) -> None:
+    def __init__(self, fd: int, low: int, notify: Callable[[], None]) -> None:
         self._fd = fd
-        self._gate = gate
         self._low = low
         self._notify = notify
         self._cond = threading.Condition()
         self._queue: deque[memoryview] = deque()
+        self._hand: memoryview | None = None
+        """What the thread is writing, less what it has written (the thread's own)."""
         self._stopping = False
-        self.pending = 0
-        """Bytes queued and not yet written."""
-        self.idle = True
-        """The queue is empty and the fd is non-blocking again: the loop may write directly.
-        Only the thread sets it (after restoring the flag); only :meth:`put` clears it."""
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._added = 0
+        """Bytes handed to :meth:`put` (written by the loop thread only)."""
+        self._taken = 0
+        """Bytes the thread has taken from the queue to write (written by the thread only)."""
         self.written = 0
-        """Bytes written by the thread (cumulative)."""
+        """Bytes written by the thread (written by the thread only)."""
+        self.idle = True
+        """Nothing queued and nothing in hand: the loop may write directly. Only the thread
+        sets it, only :meth:`put` clears it, both under the condition's lock."""
         self.puts = 0
         """Calls of :meth:`put` so far: unchanged between two looks means no new work."""
         self.error: OSError | None = None
         self._thread = threading.Thread(target=self._run, name="modemu-pty-writer", daemon=True)
         self._thread.start()
 
+    @property
+    def pending(self) -> int:
+        """Bytes handed over and not yet written (queued and in hand)."""
+        return self._added - self.written
+
+    @property
+    def queued(self) -> int:
+        """Bytes handed over that the thread has not yet taken in hand: what the transport's
+        back-pressure counts, so that the next socket read can be queued while one chunk is
+        still being written and the pty never waits for the loop."""
+        return self._added - self._taken
+
     def put(self, data: bytes | memoryview) -> None:
         """Queue ``data`` (not copied: the caller must not change it)."""
         with self._cond:
             self._queue.append(memoryview(data))
-            self.pending += len(data)
+            self._added += len(data)
             self.puts += 1
             self.idle = False
             self._cond.notify()
 
     def take_queue(self) -> list[memoryview]:
-        """What is still queued, removed (after :meth:`join`: the last chance at close)."""
+        """What is still unwritten, in order, removed (after :meth:`join`: the last chance
+        at close)."""
         with self._cond:
-            rest = list(self._queue)
+            rest = ([self._hand] if self._hand else []) + list(self._queue)
+            self._hand = None
             self._queue.clear()
-            self.pending = 0
+            self._added = self.written = self._taken = 0
         return rest
 
     def stop(self) -> None:
-        """Ask the thread to end and leave the fd non-blocking for good (the thread checks
-        under the gate's lock before each write). A write asleep in the kernel ends at the
-        host's next read, or when the caller flushes the pty (see ``PtyTransport.aclose``)."""
+        """Ask the thread to end; it is woken at once, whatever it waits for."""
         with self._cond:
             self._stopping = True
             self._cond.notify()
-        with self._gate.lock:
-            self._gate.nonblocking()
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"\0")
 
     def join(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` s for the thread to end; true once it has."""
+        """Wait up to ``timeout`` s for the thread to end; true once it has (its wake-up pipe
+        is closed then)."""
         self._thread.join(timeout)
-        return not self._thread.is_alive()
+        if self._thread.is_alive():
+            return False
+        if self._wake_r >= 0:
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+            self._wake_r = self._wake_w = -1
+        return True
 
     @property
     def alive(self) -> bool:
@@ -143,56 +142,58 @@ class BulkWriter:
     # -- the thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        while True:
-            view = self._next()
-            if view is None:
+        room = select.poll()
+        room.register(self._fd, select.POLLOUT)
+        room.register(self._wake_r, select.POLLIN)
+        while (view := self._next()) is not None:
+            if not self._drain(view, room):
                 return
-            written = self._write(view)
-            if written < 0:
-                return
-            with self._cond:
-                before = self.pending
-                if written == len(view):
-                    self._queue.popleft()
-                elif written:
-                    self._queue[0] = view[written:]
-                self.pending -= written
-                self.written += written
-            if before > self._low >= self.pending and self.pending:
-                self._notify()
+
+    def _drain(self, view: memoryview, room: select.poll) -> bool:
+        """Write ``view`` whole, waiting in ``poll`` while the pty is full; false once told
+        to stop (what is left stays in hand for :meth:`take_queue`) or after an error."""
+        write, fd, wait = os.write, self._fd, room.poll  # the path taken every few KiB
+        while view:
+            try:
+                written = write(fd, view)
+            except BlockingIOError:
+                written = 0
+            except OSError as exc:
+                self._fail(exc)
+                return False
+            self.written += written
+            view = self._hand = view[written:]
+            if view:
+                wait()  # until the host reads, or stop() writes to the wake-up pipe
+                if self._stopping:
+                    return False
+        return True
 
     def _next(self) -> memoryview | None:
-        """The chunk to write next; waits (idle, fd non-blocking) while there is none."""
+        """The next chunk, taken from the queue (it stays counted in :attr:`pending` until
+        written); waits, idle, while there is none. ``None``: stop."""
         with self._cond:
             while not self._queue and not self._stopping:
                 if not self.idle:
-                    with self._gate.lock:
-                        self._gate.nonblocking()
                     self.idle = True
                     self._notify()
                 self._cond.wait()
             if self._stopping:
                 return None
-            return self._queue[0]
-
-    def _write(self, view: memoryview) -> int:
-        """One write, blocking unless the loop has just set ``O_NONBLOCK`` for a read; the
-        count written, or -1 after an error (reported, queue dropped)."""
-        with self._gate.lock:
-            if self._stopping:  # stop() has set O_NONBLOCK for good: leave it so
-                return 0
-            self._gate.blocking()
-        try:
-            return os.write(self._fd, view)
-        except BlockingIOError:
-            return 0
-        except OSError as exc:
-            with self._cond:
-                self.error = exc
-                self._queue.clear()
-                self.pending = 0
-            with self._gate.lock, contextlib.suppress(OSError):
-                self._gate.nonblocking()
-            self.idle = True
+            view = self._hand = self._queue.popleft()
+            before = self.queued
+            self._taken += len(view)
+        if before > self._low >= self.queued:
             self._notify()
-            return -1
+        return view
+
+    def _fail(self, exc: OSError) -> None:
+        """A write failed (the pty is gone): report it and drop what was queued."""
+        with self._cond:
+            self.error = exc
+            self._queue.clear()
+            self._hand = None
+            self._added = self.written
+            self._taken = self.written
+            self.idle = True
+        self._notify()
