@@ -1,7 +1,10 @@
-"""One TCP connection of the module (client or accepted), as an asyncio ``Protocol``.
+"""One TCP connection of the module (client or accepted), as an asyncio ``BufferedProtocol``.
 
-A ``Protocol`` rather than streams, so the engine's ``pause_reading`` is the transport's own
-and back-pressure reaches the peer as a closed TCP window.
+A protocol rather than streams, so the engine's ``pause_reading`` is the transport's own
+and back-pressure reaches the peer as a closed TCP window. A *buffered* protocol so that one
+read can take up to :data:`READ_BUFFER` bytes: uvloop's own reads stop at 256 KiB, and in a
+bulk download every read costs a loop wake-up and one pass through the net layers and the
+engine (docs/performance.md, "Data path").
 
 Lifecycle rules the engine relies on:
 
@@ -22,6 +25,7 @@ import logging
 import socket
 import struct
 import termios
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -30,6 +34,8 @@ from modemu.net.base import NetEvent, PeerClosed, Received
 log = logging.getLogger(__name__)
 
 Emit = Callable[[NetEvent], None]
+READ_BUFFER = 1 << 20
+"""Bytes one socket read may take (what the kernel holds, at most this)."""
 _LOST_GRACE = 1.0
 _ACK_POLL = 0.005
 """Seconds between checks of the kernel's unacknowledged byte count while closing."""
@@ -54,7 +60,24 @@ def set_linger_zero(sock: Any) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
-class TcpStream(asyncio.Protocol):
+class _ReadBuffer(threading.local):
+    """One read buffer per thread, shared by every stream its loop serves: a loop fills one
+    stream's buffer and calls that stream's ``buffer_updated`` before it asks another, and
+    the bytes are copied out there. Made on the first read (an idle fleet has none)."""
+
+    view: memoryview | None = None
+
+    def get(self) -> memoryview:
+        view = self.view
+        if view is None:
+            view = self.view = memoryview(bytearray(READ_BUFFER))
+        return view
+
+
+_read_buffer = _ReadBuffer()
+
+
+class TcpStream(asyncio.BufferedProtocol):
     """A connected TCP socket reporting ``Received``/``PeerClosed`` for ``conn_id``."""
 
     def __init__(
@@ -88,22 +111,28 @@ class TcpStream(asyncio.Protocol):
         # uvloop's transports do not subclass asyncio's, so no isinstance check
         self._transport = cast(asyncio.Transport, transport)
         # Until start(): an accepted socket waits for accept(). uvloop starts reading after
-        # connection_made regardless, so data_received also holds and pauses.
+        # connection_made regardless, so a read before start() is held and reading paused.
         self._transport.pause_reading()
         if self._on_connect is not None:
             self._on_connect(self)
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return _read_buffer.get()
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._received(bytes(_read_buffer.get()[:nbytes]))
+
+    def _received(self, data: bytes) -> None:
         if self._silenced or self._discarding:
             return
         if not self._started or self._user_paused or self._held:
             # Not reportable yet (before start, or a read that raced a pause): keep it, in
             # order, and stop reading; _drain_held delivers it once reporting may go on.
-            self._held.append(bytes(data))
+            self._held.append(data)
             self._pause_transport()
             return
         assert self.conn_id is not None
-        self._emit(Received(self.conn_id, bytes(data)))
+        self._emit(Received(self.conn_id, data))
 
     def eof_received(self) -> bool:
         self._eof_seen = True

@@ -67,7 +67,7 @@ HOST_BYTE = (
 """The path of one host byte (a command line) to its answer."""
 
 NET_EVENT = (
-    ("modemu.net.tcp.TcpStream.data_received", "asyncio delivers peer bytes"),
+    ("modemu.net.tcp.TcpStream.buffer_updated", "asyncio has read peer bytes into the buffer"),
     ("modemu.net.base.Received", "as a typed event (the back end knows no AT)"),
     ("modemu.server.VirtualModem._on_net_event", "the back end's sink: now, or queued"),
     ("modemu.modem.engine.ModemEngine.handle_net", "the engine's per-instance event table"),

@@ -423,3 +423,31 @@ def test_no_data_while_paused_from_inside_the_sink(net_run):
             assert hashlib.sha256(rec.data(0)).digest() == hashlib.sha256(payload).digest()
 
     net_run(body)
+
+
+def test_connections_receiving_at_once_each_get_their_own_bytes(net_run):
+    """Every stream of a loop reads into one shared buffer (net/tcp.py): bytes must be
+    copied out before the next stream's read, so four bulk downloads at once, each with a
+    pattern of its own, must each arrive whole and in order."""
+    size = 1024 * 1024
+    patterns = {i: hashlib.sha256(bytes([i])).digest() * (size // 32) for i in range(4)}
+
+    async def sender(reader, writer):
+        which = (await reader.readexactly(1))[0]
+        with contextlib.suppress(ConnectionError):
+            writer.write(patterns[which])
+            await writer.drain()
+        writer.close()
+
+    async def body():
+        async with tcp_server(sender) as port, open_net() as (net, rec):
+            for conn_id in patterns:
+                open_tcp(net, conn_id, port)
+            for conn_id in patterns:
+                await rec.wait(Opened, conn_id=conn_id)
+                net.send(conn_id, bytes([conn_id]))
+            for conn_id, pattern in patterns.items():
+                assert await rec.wait_data(conn_id, size, timeout=10) == pattern
+                assert (await rec.wait(PeerClosed, conn_id=conn_id)).error is False
+
+    net_run(body)
