@@ -19,10 +19,13 @@ from typing import Any
 if __package__ in (None, ""):  # python bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import buffered, latency, pacing, report, scale, soak, startup, throughput
+from bench import buffered, latency, pacing, report, scale, soak, startup, throughput, writers
 from bench.kit import RESULTS_DIR, BenchError, Results, log
 
 ALL = ("throughput", "buffered", "latency", "scale", "startup", "pacing")
+EVIDENCE = ("writers",)
+"""Benchmarks without a goal, run only when named in ``--only``: they back a design choice
+documented in docs/performance.md and have no row in its table."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--only", default=",".join(ALL), help="comma-separated subset")
+    parser.add_argument(
+        "--only",
+        default=",".join(ALL),
+        help=f"comma-separated subset; also {', '.join(EVIDENCE)} (evidence without a goal)",
+    )
     parser.add_argument("--quick", action="store_true", help="fewer and smaller runs")
     parser.add_argument(
         "--soak-gib",
@@ -79,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
                 results[name] = startup.run(5 if args.quick else 10)
             elif name == "pacing":
                 results[name] = pacing.run(repeats=1 if args.quick else 2)
+            elif name == "writers":
+                results[name] = writers.run(16 if args.quick else 64, repeats)
             elif name == "soak":
                 results[name] = soak.run(args.soak_gib or 1.0, extra)
             else:
@@ -89,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     except (BenchError, TimeoutError) as exc:
         log(f"benchmark failed: {exc}")
         return 1
-    print(report.render(results))
+    print(report.render({k: v for k, v in results.items() if k not in EVIDENCE}))
+    if "writers" in results:
+        print("\npty writer styles, net->host, paired with socat:")
+        print(writers.table(results["writers"]))
     print(f"\n({time.monotonic() - started:.0f} s; JSON in {Results.folder})")
     return 0
 

@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import kit, report  # noqa: E402
+from bench import kit, minibridge, report, writers  # noqa: E402
 
 
 def test_ratio_is_the_median_of_per_run_ratios() -> None:
@@ -132,3 +132,23 @@ def test_cpu_time_falls_back_to_ticks_when_a_thread_ended_in_between() -> None:
     assert kit.CpuReading({1: 12_345_678, 2: 0}, ticks=1.01).since(start) == pytest.approx(
         0.012345678
     )
+
+
+@pytest.mark.parametrize("style", minibridge.STYLES)
+def test_each_minibridge_style_carries_the_bytes_whole(style: str, tmp_path: Path) -> None:
+    """The ``writers`` evidence compares bridges that must all be correct: every style
+    carries 1 MiB from a loopback peer to the pty unchanged, and ends when the peer closes."""
+    payload = os.urandom(1 << 20)
+    srv = kit.listener()
+    port = srv.getsockname()[1]
+    try:
+        with writers._minibridge(tmp_path, style, port) as (path, _pid):
+            host = kit.Host(path)
+            peer = kit.accept(srv)
+            try:
+                kit.move([kit.Flow(peer.fileno(), host.fd, payload)], timeout=30)
+            finally:
+                peer.close()
+                host.close()
+    finally:
+        srv.close()
