@@ -182,14 +182,19 @@ class CommandLineReader:
         self._line = _whole_line(self._s3, self._s5)
         self.poll_lines = _polls(self._s3)
 
-    def is_whole_line(self, data: bytes) -> bool:
-        """True if ``data``, typed from idle, is exactly one plain command line
-        (:meth:`plain_line`): nothing before its ``A``, nothing after its S3 but the LF of
-        a CR LF (dropped, as before any line)."""
-        if data.endswith(b"\r\n") and self._s3 == _CR:
-            data = data[:-1]
-        match = self._line.fullmatch(data)
-        return match is not None and match.start(1) == 0
+    def whole_line(self, data: bytes) -> tuple[str, int] | None:
+        """If ``data``, typed from idle, is exactly one plain command line (:meth:`plain_line`)
+        with nothing before its ``A`` and nothing after its S3 but the LF of a CR LF (which
+        the reader drops, as before any line): its body and the length of that tail (0 or
+        1). Otherwise None. Known answers and line plans remember only such input."""
+        tail = 1 if data.endswith(b"\r\n") and self._s3 == _CR else 0
+        match = self._line.fullmatch(data, 0, len(data) - tail)
+        if match is None or match.start(1) != 0:
+            return None
+        start, end = match.span(2)
+        if end - start > self.max_line:
+            return None
+        return str(data[start:end], "latin-1"), tail
 
     def _skip(self, data: bytes | memoryview, pos: int, out: bytearray) -> int:
         """Consume, without a Python step per byte, what :meth:`_step` would treat the same

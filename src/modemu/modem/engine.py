@@ -253,9 +253,17 @@ class ModemEngine:
                 else:
                     self._run_plan(data, plan)
             return
-        consumed = self._process(memoryview(data))
-        if consumed < len(data) and self.powered:  # the line may have powered us off
-            self._inbox += data[consumed:]
+        self._take_input(data)
+
+    def _take_input(self, data: bytes, start: int = 0) -> bool:
+        """Process ``data[start:]``; what the port cannot take now waits in the inbox
+        (unless the input powered the module off). True if all of it was taken."""
+        consumed = start + self._process(memoryview(data)[start:])
+        if consumed < len(data):
+            if self.powered:  # the line may have powered us off
+                self._inbox += data[consumed:]
+            return False
+        return True
 
     def data_to_send(self) -> bytes:
         """Everything the module has written to the host since the last call (nothing while
@@ -729,10 +737,7 @@ class ModemEngine:
         command line running one query that answered ``OK``, remember what it wrote."""
         start = len(self._out)
         self._query = None  # read back through _take_query: compiled code must not assume None
-        consumed = self._process(memoryview(data))
-        if consumed < len(data):
-            if self.powered:  # the line may have powered us off
-                self._inbox += data[consumed:]
+        if not self._take_input(data):
             return
         spec = self._take_query()
         if spec is None or spec.stamp is None:
@@ -742,7 +747,7 @@ class ModemEngine:
             return
         if self._first is not None:  # a raw write is not in _out[start:]: not remembered
             return
-        if self.mode is not PortMode.COMMAND or not self._reader.is_whole_line(data):
+        if self.mode is not PortMode.COMMAND or self._reader.whole_line(data) is None:
             return  # "A/" repeats whatever came last: never remembered
         if len(self._known) >= KNOWN_LINES:
             self._known.clear()
@@ -757,22 +762,27 @@ class ModemEngine:
 
     def _run_plan(self, data: bytes, plan: LinePlan) -> None:
         """What :meth:`_process` does for ``data``, one whole plain line on an idle port,
-        without reading and parsing it again: echo, the terminator, the line."""
+        without reading and parsing it again: echo, the terminator, the line; then the LF
+        of a CR LF goes where the general path sends it (it completes a held prompt's
+        terminator, or the idle reader drops it)."""
+        line = data[: len(data) - plan.tail] if plan.tail else data
         if self.state.settings.echo:
-            self._out += data
+            self._out += line
         terminator = self._terminator
         terminator.begin(self.now, self.profile.lf_wait)
         self._run_line(plan.body, plan.calls)
         if self.mode is PortMode.COMMAND:
             terminator.settle()
+        if plan.tail:
+            self._take_input(data, len(line))
 
     def _remember_plan(self, data: bytes) -> None:
         """After ``data`` ran from an idle port: if it is exactly one plain command line
         whose commands are all known and none a query, remember how it reads."""
-        plain = self._reader.plain_line(data)
-        if plain is None or plain[0] != 0 or plain[1] != len(data):
+        whole = self._reader.whole_line(data)
+        if whole is None:
             return
-        body = plain[2]
+        body, tail = whole
         calls = _parse_line(body)
         if not calls:
             return
@@ -783,7 +793,7 @@ class ModemEngine:
                 return
         if len(self._plans) >= KNOWN_LINES:
             self._plans.clear()
-        self._plans[data] = LinePlan(body, calls)
+        self._plans[data] = LinePlan(body, calls, tail)
 
     def _take_query(self) -> CommandSpec | None:
         """The query the last line ran alone and answered ``OK`` (noted by

@@ -50,3 +50,5 @@ class LinePlan:
     """The command line after ``AT``."""
     calls: tuple[CommandCall, ...]
     """``body`` parsed (never empty: a bare ``AT`` is answered as a known answer)."""
+    tail: int = 0
+    """1 when the input ends with the LF of a CR LF after the line's S3, else 0."""

@@ -43,6 +43,8 @@ REPEATS = [
     b"AT+QIRD=0,1500\r\n",
     b"AT+QIGETERROR\r",
     b"AT+QISEND=0,0\r",
+    b"AT+QISEND=0,2\r\n",
+    b"AT+QIGETERROR\r\n",
     b"AT+NOSUCH\r",
     b"AT+QIRD=0;+QIRD=0,2\r",
     b"AT+QIRD=0,1501\r",
@@ -184,6 +186,25 @@ def test_a_bare_at_answers_in_every_framing() -> None:
         m.send(setting)
         assert m.send(b"AT\r\n") == answer
         assert m.send(b"at\r") == answer.replace(b"AT", b"at")
+
+
+def test_a_line_ended_by_cr_lf_runs_from_its_plan_too() -> None:
+    """Drivers end command lines with CR LF (TinyGSM, Zephyr, ESP-IDF): such a line gets a
+    plan as well. Its echo stops at the CR, and its LF completes a held prompt's terminator
+    at once, exactly as when the same bytes come one by one."""
+    whole, stepped = Driven(whole=True), Driven(whole=False)
+    for m in (whole, stepped):
+        m.send(b'AT+QIOPEN=1,0,"TCP","1.2.3.4",80,0,0\r')
+        m.step("event", Opened(0, ("10.0.0.2", 40000), ("1.2.3.4", 80)))
+        m.step("event", Received(0, b"abcdefghij"))
+        m.send(b"ATE1\r")
+    for line in (b"AT+QIRD=0,4\r\n", b"AT+QISEND=0,2\r\n", b"hi"):
+        assert whole.send(line) == stepped.send(line), line
+    assert {b"AT+QIRD=0,4\r\n", b"AT+QISEND=0,2\r\n"} <= set(whole.engine._plans)
+    assert whole.send(b"AT+QIRD=0,4\r\n") == b"AT+QIRD=0,4\r\r\n+QIRD: 4\r\nefgh\r\n" + OK
+    assert whole.send(b"AT+QISEND=0,2\r\n") == b"AT+QISEND=0,2\r\r\n>"
+    assert whole.send(b"\r\n") == b"\r\n\r\nSEND OK\r\n"  # echoed payload, then the result
+    assert whole.engine.net.sent(0) == b"hi\r\n"  # type: ignore[attr-defined]
 
 
 def test_a_repeated_line_runs_from_its_plan_with_the_same_bytes() -> None:
