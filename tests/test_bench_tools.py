@@ -50,7 +50,7 @@ def test_results_go_to_a_run_folder_not_the_record(
 
 def test_performance_doc_is_generated_from_the_committed_results() -> None:
     doc = report.DOC.read_text()
-    assert report.splice(doc, report.render(report.load(report.RECORD))) == doc, (
+    assert report.regenerate(doc, report.RECORD) == doc, (
         "docs/performance.md differs from bench/results/*.json: run python -m bench.report"
     )
 

@@ -1,6 +1,6 @@
 """A pseudo-terminal: the host opens ``/dev/pts/N`` (or a symlink to it) like a serial port.
 
-Why it is built the way it is (see ``perf-notes.md``):
+Why it is built the way it is (measurements in docs/performance.md):
 
 * The slave side is put in raw mode: the default line discipline would turn LF into CR LF,
   eat ``^C``/``^S`` and otherwise mangle binary data.

@@ -1,18 +1,19 @@
 """Bulk output to a pty master from a thread of its own, with non-blocking writes.
 
-Why a thread: a pty takes only ~12 KiB (8 KiB of flip buffer and the 4 KiB line buffer; see
-``perf-notes.md``), so a bulk stream needs a write after every ~4-8 KiB the host reads. From
-the event loop each of those writes costs an EPOLLOUT wake-up, a uvloop dispatch and a Python
-callback with its bookkeeping: about twice socat's CPU per MiB. A thread that does nothing
-but ``poll`` for room and ``write`` spends a few microseconds a wake-up, and the loop hears
-from it about once per socket read instead of once per pty write.
+Why a thread: a pty takes only ~12 KiB (the kernel's 8 KiB flip buffer for a pty and the
+4 KiB line buffer; docs/performance.md, "Data path, third pass"), so a bulk stream needs a
+write after every ~4-8 KiB the host reads. From the event loop each of those writes costs an
+EPOLLOUT wake-up, a uvloop dispatch and a Python callback with its bookkeeping: 1.5x
+socat's CPU per MiB or more. A thread that only ``poll``s for room and ``write``s spends a
+few microseconds a wake-up, and the loop hears from it about once per socket read instead of
+once per pty write.
 
-Why non-blocking writes: measured side by side on this machine kind (docs/performance.md,
-"Data path"), a minimal Python bridge whose writer thread polls and writes non-blocking moves
-net→host ~1.15x socat's bytes a second at ~1.15x its CPU, where the same thread writing with
-*blocking* writes (as socat does) reaches only ~0.9x. Keeping the fd non-blocking also keeps
-the loop's own reads of host input from ever meeting a blocking fd, and a thread that waits in
-``poll`` (never inside a write) can be woken at once to end.
+Why non-blocking writes: measured side by side (``python -m bench --only writers``), a
+minimal Python bridge whose writer thread polls and writes non-blocking moves net→host
+faster than socat at about its CPU, where the same thread writing with *blocking* writes (as
+socat does) stays under socat's throughput. Keeping the fd non-blocking also keeps the loop's
+own reads of host input from ever meeting a blocking fd, and a thread that waits in ``poll``
+(never inside a write) can be woken at once to end.
 
 Only the loop thread calls :meth:`BulkWriter.put`, :meth:`~BulkWriter.stop` and
 :meth:`~BulkWriter.join`; the loop writes to the fd itself only while the writer is
