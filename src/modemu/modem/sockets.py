@@ -173,7 +173,7 @@ class SocketRuntime:
         if overflow or len(data) > room:
             keep = max(room, 0) if not overflow else 0
             self._append(slot, data[:keep])
-            overflow += data[keep:]
+            overflow += memoryview(data)[keep:]  # one copy of up to a whole socket read
             self.pause(slot)
         else:
             self._append(slot, data)
