@@ -1,6 +1,6 @@
-"""Benchmark 2: buffer-mode download (``AT+QIRD=0,1500`` loop, paired with a same-run
-ceiling: the C responder answering every ``AT+QIRD`` with a canned 1,500-byte reply, driven
-by the same host code), buffer-mode upload
+"""Benchmark 2: buffer-mode download (``AT+QIRD=0,1500`` loop, paired round trip by round
+trip with a same-run ceiling: the C responder answering every ``AT+QIRD`` with a canned
+1,500-byte reply, driven by the same host code), buffer-mode upload
 (``AT+QISEND=0,1460`` + 1460 bytes), and direct-push download (``+QIURC: "recv"`` framing).
 
 The host runs with ``ATE0`` and ``AT+QISDE=0`` (no command or data echo), as a bulk driver
@@ -59,52 +59,61 @@ class _Sender(threading.Thread):
         self.peer.sendall(self.payload)
 
 
-def qird_loop(host: Host, total: int, digest: Any) -> None:
-    """The host's side of a buffer-mode download: ``AT+QIRD=0,1500`` until ``total`` bytes
-    came, every payload into ``digest``. The same code drives modemu and the C ceiling."""
-    got = 0
-    deadline = time.monotonic() + 120
-    while got < total:
-        host.write(b"AT+QIRD=0,1500\r")
-        while (match := QIRD_HEADER.search(host.buf)) is None:
-            host.fill(deadline)
-        n = int(match[1])
-        del host.buf[: match.end()]
-        digest.update(host.read_exactly(n))
-        host.read_until(b"\r\nOK\r\n")
-        got += n
+def qird_once(host: Host, digest: Any, deadline: float) -> int:
+    """One ``AT+QIRD=0,1500`` round trip of a download: the payload into ``digest``; its
+    length. The same code drives modemu and the C ceiling."""
+    host.write(b"AT+QIRD=0,1500\r")
+    while (match := QIRD_HEADER.search(host.buf)) is None:
+        host.fill(deadline)
+    n = int(match[1])
+    del host.buf[: match.end()]
+    digest.update(host.read_exactly(n))
+    host.read_until(b"\r\nOK\r\n")
+    return n
 
 
+BLOCK = 64
+"""``AT+QIRD`` round trips in a row on one pty before the other's turn (see
+``bench/latency.py`` for why not one by one)."""
 CANNED = os.urandom(1500)
 CANNED_QIRD = b"\r\n+QIRD: 1500\r\n" + CANNED + b"\r\n\r\nOK\r\n"
 
 
-def qird_ceiling(host: Host, size: int) -> float:
-    """The same QIRD loop against the C responder answering every line with a canned
-    1,500-byte ``+QIRD`` reply: how fast this host and this pty can go at all."""
-    digest = hashlib.sha256()
-    rounds = -(-size // 1500)
-    start = time.perf_counter()
-    qird_loop(host, rounds * 1500, digest)
-    elapsed = time.perf_counter() - start
-    if digest.digest() != hashlib.sha256(CANNED * rounds).digest():
-        raise BenchError("C ceiling answered wrong bytes")
-    return elapsed
-
-
-def qird_download(host: Host, srv: socket.socket, payload: bytes) -> float:
+def qird_download(
+    host: Host, c_host: Host, srv: socket.socket, payload: bytes
+) -> tuple[float, float]:
+    """A buffer-mode download by ``AT+QIRD=0,1500``, paired with the C responder
+    (``c_host``, a canned 1,500-byte reply: how fast this host and this pty can go at all):
+    blocks of :data:`BLOCK` round trips alternate between the two, the order flipped every
+    block, so that both meet the same moments of noise. Returns the seconds modemu took for
+    the payload and the seconds the C responder took for as many bytes."""
     peer = _open(host, srv, 0)
-    digest = hashlib.sha256()
+    digest, c_digest = hashlib.sha256(), hashlib.sha256()
     sender = _Sender(peer, payload)
-    start = time.perf_counter()
+    deadline = time.monotonic() + 120
+    got = rounds = 0
+    mine = ceiling = 0.0
+    clock = time.perf_counter
     sender.start()
-    qird_loop(host, len(payload), digest)
-    elapsed = time.perf_counter() - start
+    while got < len(payload):
+        for modemu_turn in (True, False) if (rounds // BLOCK) % 2 == 0 else (False, True):
+            start = clock()
+            if modemu_turn:
+                for _ in range(BLOCK):
+                    got += qird_once(host, digest, deadline)
+                mine += clock() - start
+            else:
+                for _ in range(BLOCK):
+                    qird_once(c_host, c_digest, deadline)
+                ceiling += clock() - start
+        rounds += BLOCK
     sender.join(10)
     if digest.digest() != hashlib.sha256(payload).digest():
         raise BenchError("QIRD download corrupted")
+    if c_digest.digest() != hashlib.sha256(CANNED * rounds).digest():
+        raise BenchError("C ceiling answered wrong bytes")
     _close(host, peer)
-    return elapsed
+    return mine, ceiling * len(payload) / (rounds * len(CANNED))
 
 
 def qisend_upload(host: Host, srv: socket.socket, payload: bytes) -> float:
@@ -168,7 +177,6 @@ def push_download(host: Host, srv: socket.socket, payload: bytes) -> float:
 
 
 CASES = {
-    "QIRD download": qird_download,
     "QISEND upload": qisend_upload,
     "push download": push_download,
 }
@@ -176,7 +184,7 @@ CASES = {
 
 def run(size_mib: int = 8, repeats: int = 5, modemu_args: tuple[str, ...] = ()) -> dict[str, Any]:
     payload = os.urandom(size_mib * MiB)
-    figures = {name: Figure(name, "MiB/s") for name in CASES}
+    figures = {name: Figure(name, "MiB/s") for name in ("QIRD download", *CASES)}
     ceiling = Figure("C QIRD ceiling", "MiB/s")
     with (
         workdir() as where,
@@ -191,16 +199,16 @@ def run(size_mib: int = 8, repeats: int = 5, modemu_args: tuple[str, ...] = ()) 
             host.command("ATE0")
             host.command("AT+QISDE=0")
             host.command("AT+QIACT=1")
-            for rep in range(repeats):
+            for _rep in range(repeats):
+                secs, c_secs = qird_download(host, c_host, srv, payload)
+                figures["QIRD download"].runs.append(size_mib / secs)
+                ceiling.runs.append(size_mib / c_secs)
+                log(f"  buffered QIRD download  {size_mib / secs:7.1f} MiB/s")
+                log(f"  buffered C QIRD ceiling {size_mib / c_secs:7.1f} MiB/s")
                 for name, case in CASES.items():
-                    if name == "QIRD download" and rep % 2 == 0:
-                        ceiling.runs.append(size_mib / qird_ceiling(c_host, len(payload)))
                     secs = case(host, srv, payload)
                     figures[name].runs.append(size_mib / secs)
-                    if name == "QIRD download" and rep % 2 == 1:
-                        ceiling.runs.append(size_mib / qird_ceiling(c_host, len(payload)))
                     log(f"  buffered {name:14} {size_mib / secs:7.1f} MiB/s")
-                log(f"  buffered C QIRD ceiling {ceiling.runs[-1]:7.1f} MiB/s")
         finally:
             host.close()
             c_host.close()
