@@ -3,8 +3,9 @@
 ``modemu record`` promises to add no more than one pty hop between a host and a module.
 The yardstick is that hop made by socat, a C relay: ``socat PTY,raw TCP:module``. Both
 relays sit in front of their own ``modemu serve --tcp`` (a TCP port serves one host at a
-time); the host sends ``AT`` round trips through each, alternating one by one so both
-meet the same moment of the machine, and each answer is checked byte for byte. The goal
+time); the host sends ``AT`` round trips through each, back to back, alternating in blocks
+(``bench.latency.interleaved``) so both meet the same moments of the machine, and each
+answer is checked byte for byte. The goal
 ratio is record's median round trip over socat's, per run (``bench.kit.paired``).
 
 Run ``python -m bench.record_hop [--record]``; the committed figures are in
