@@ -1,6 +1,6 @@
-"""Benchmark 2: buffer-mode download (``AT+QIRD=0,1500`` loop, paired round trip by round
-trip with a same-run ceiling: the C responder answering every ``AT+QIRD`` with a canned
-1,500-byte reply, driven by the same host code), buffer-mode upload
+"""Benchmark 2: buffer-mode download (``AT+QIRD=0,1500`` loop, paired block by block with a
+same-run ceiling: the C responder answering every ``AT+QIRD`` with a canned 1,500-byte
+reply, driven by the same host code), buffer-mode upload
 (``AT+QISEND=0,1460`` + 1460 bytes), and direct-push download (``+QIURC: "recv"`` framing).
 
 The host runs with ``ATE0`` and ``AT+QISDE=0`` (no command or data echo), as a bulk driver
@@ -91,29 +91,32 @@ def qird_download(
     digest, c_digest = hashlib.sha256(), hashlib.sha256()
     sender = _Sender(peer, payload)
     deadline = time.monotonic() + 120
-    got = rounds = 0
+    got = blocks = 0
     mine = ceiling = 0.0
     clock = time.perf_counter
     sender.start()
     while got < len(payload):
-        for modemu_turn in (True, False) if (rounds // BLOCK) % 2 == 0 else (False, True):
+        for modemu_turn in (True, False) if blocks % 2 == 0 else (False, True):
             start = clock()
             if modemu_turn:
                 for _ in range(BLOCK):
                     got += qird_once(host, digest, deadline)
+                    if got >= len(payload):
+                        break
                 mine += clock() - start
             else:
                 for _ in range(BLOCK):
                     qird_once(c_host, c_digest, deadline)
                 ceiling += clock() - start
-        rounds += BLOCK
+        blocks += 1
     sender.join(10)
     if digest.digest() != hashlib.sha256(payload).digest():
         raise BenchError("QIRD download corrupted")
-    if c_digest.digest() != hashlib.sha256(CANNED * rounds).digest():
+    c_bytes = blocks * BLOCK * len(CANNED)
+    if c_digest.digest() != hashlib.sha256(CANNED * (blocks * BLOCK)).digest():
         raise BenchError("C ceiling answered wrong bytes")
     _close(host, peer)
-    return mine, ceiling * len(payload) / (rounds * len(CANNED))
+    return mine, ceiling * len(payload) / c_bytes
 
 
 def qisend_upload(host: Host, srv: socket.socket, payload: bytes) -> float:
