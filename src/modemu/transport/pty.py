@@ -446,24 +446,21 @@ class PtyTransport:
         self._reading = want
 
     def _on_readable(self) -> None:
-        data = self._read_now()
-        if data and self._listener is not None:
-            self._listener.data_received(data)
-
-    def _read_now(self) -> bytes:
-        """What the host has sent, without waiting (bulk input gathered); may be empty."""
+        """What the host has sent, read without waiting (bulk input gathered), to the
+        listener."""
         try:
             data = os.read(self._master, READ_SIZE)
         except BlockingIOError:
-            return b""
+            return
         except OSError as exc:
             self._fail("read", exc)
-            return b""
+            return
         if len(data) >= BULK_PIECE:
             assert self._loop is not None
             self._host_bulk_at = self._loop.time()
             data = self._read_more(data)
-        return data
+        if data and self._listener is not None:
+            self._listener.data_received(data)
 
     def _read_more(self, first: bytes) -> bytes:
         """During bulk input, gather the pieces the kernel already holds into one chunk:

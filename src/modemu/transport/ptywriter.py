@@ -136,10 +136,6 @@ class BulkWriter:
             self._wake_r = self._wake_w = -1
         return True
 
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
     # -- the thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
