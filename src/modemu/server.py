@@ -528,8 +528,8 @@ class VirtualModem:
         self.pump()
 
     def _gate_input(self, wanted: bool) -> None:
-        """Pause or resume host input; called by :meth:`_pump` only when ``wanted`` differs
-        from :attr:`_reading` (the check stays there: it is every line's path)."""
+        """Pause or resume host input; called by :meth:`_pump_once` only when ``wanted``
+        differs from :attr:`_reading` (the check stays there: it is every line's path)."""
         self._reading = wanted
         if wanted:
             self._link.resume_reading()

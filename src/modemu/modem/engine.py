@@ -188,8 +188,8 @@ class ModemEngine:
         self._out = bytearray()
         self._first: bytes | None = None
         """A raw write made while the output was empty, kept as is: it goes before ``_out``.
-        A bridged socket read (up to 256 KiB) then reaches the host without being copied
-        twice (docs/performance.md)."""
+        A bridged socket read (up to ``net.tcp.READ_BUFFER``, 1 MiB) then reaches the host
+        without being copied twice (docs/performance.md)."""
         self._urcs: deque[bytes | tuple[str, bytes, bytes]] = deque()
         self._inbox = bytearray()
         self._timers: list[Timer] = []
