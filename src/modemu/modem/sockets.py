@@ -216,7 +216,7 @@ class SocketRuntime:
                 del overflow[:take]
             if overflow:  # still more than the buffer holds: reading stays paused
                 return
-        unread = slot.rx_total - slot.rx_read
+        unread = slot.unread
         if unread == 0:
             slot.recv_reported = False
             self.report_recv(slot)
