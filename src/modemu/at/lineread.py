@@ -96,19 +96,21 @@ class FeedResult:
 class CommandLineReader:
     """Turns command-state bytes into :data:`LineEvent` values, one line at a time."""
 
+    _special: re.Pattern[bytes]
+    _line: re.Pattern[bytes]
+    poll_lines: frozenset[bytes]
+    """``AT`` alone in every spelling, as typed from idle (the host's "are you there"
+    poll): :meth:`feed` would take each as one line with an empty body, echo its first
+    three bytes and drop a trailing LF. Callers check the length first, so bulk data is
+    never hashed."""
+
     def __init__(self, max_line: int = 1024) -> None:
         self.max_line = max_line
         self._s3 = 0x0D
         self._s5 = 0x08
         self._state = _State.IDLE
         self._buf = bytearray()
-        self._special = _special_bytes(self._s3, self._s5)
-        self._line = _whole_line(self._s3, self._s5)
-        self.poll_lines = _polls(self._s3)
-        """``AT`` alone in every spelling, as typed from idle (the host's "are you there"
-        poll): :meth:`feed` would take each as one line with an empty body, echo its first
-        three bytes and drop a trailing LF. Callers check the length first, so bulk data
-        is never hashed."""
+        self._refresh_patterns()
 
     @property
     def s3(self) -> int:
@@ -178,6 +180,7 @@ class CommandLineReader:
         return match.start(1), match.end(), str(data[start:end], "latin-1")
 
     def _refresh_patterns(self) -> None:
+        """The patterns and poll lines for the current S3 and S5."""
         self._special = _special_bytes(self._s3, self._s5)
         self._line = _whole_line(self._s3, self._s5)
         self.poll_lines = _polls(self._s3)
