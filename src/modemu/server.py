@@ -102,6 +102,17 @@ class LinedEngine(Engine, Protocol):
     def discard_output(self) -> None: ...
 
 
+@runtime_checkable
+class QuickEngine(Engine, Protocol):
+    """An engine that answers ``AT`` and repeated queries at once (``ModemEngine``): the
+    server writes such an answer before its own bookkeeping (docs/performance.md,
+    "Command path"), and tells the engine after every pump whether its port is idle."""
+
+    def answer_at_once(self, data: bytes, now: float) -> bytes | None: ...
+
+    def note_idle(self) -> None: ...
+
+
 PowerOn = Literal["start", "attach"]
 """``start``: boot when the server starts; ``attach``: when the first host attaches."""
 OnAttach = Literal["keep", "reboot"]
@@ -208,6 +219,9 @@ class VirtualModem:
         self._policy = policy
         self._faulty: FaultyNet | None = None
         self._host_line: HostLine | None = None
+        self._quick: QuickEngine | None = None
+        """The engine, if it answers at once and no line transport needs the lines shown
+        before the text (``_show_lines``)."""
         self._target: FaultTarget | None = None
         self.control_path = control_path
         """Where ``start`` opens the control socket (None: no socket)."""
@@ -272,6 +286,8 @@ class VirtualModem:
             if self._paced is not None:
                 _set_uart_rate(self._engine, self._paced.baud)
             self._prepare_power(self._engine)
+            if isinstance(self._engine, QuickEngine) and self._line_transport is None:
+                self._quick = self._engine
             await self._link.start(_Listener(self))
             if self.control_path is not None:
                 await self._start_control(self.control_path)
@@ -408,6 +424,7 @@ class VirtualModem:
         if self._closing or self._loop is None:
             return
         self._closing = True
+        self._quick = None
         self.stop()
         try:
             if self._control is not None:
@@ -478,20 +495,26 @@ class VirtualModem:
         if self._line_transport is not None:  # lines first: RI and DSR lead the text
             self._show_lines(self._line_transport)
         if out:
-            if self.tracer is not None:
-                self.tracer.chunk("tx", out)
-            if self._host_line is not None:
-                self._host_line.write(out)
-            else:
-                self._link.write(out)
-            if self._paced is not None:
-                self._follow_ipr(engine, self._paced)
+            self._send(out, engine)
         wanted = engine.wants_input
         if wanted != self._reading:
             self._gate_input(wanted)
         deadline = engine.next_deadline()
         if deadline != self._timer_at or (deadline is not None and self._timer is None):
             self._arm_timer(deadline)  # no timer call at all while the deadline stands
+        if self._quick is not None:
+            self._quick.note_idle()
+
+    def _send(self, out: bytes, engine: Engine) -> None:
+        """Write the module's output to the host (through the UART faults, if any)."""
+        if self.tracer is not None:
+            self.tracer.chunk("tx", out)
+        if self._host_line is not None:
+            self._host_line.write(out)
+        else:
+            self._link.write(out)
+        if self._paced is not None:
+            self._follow_ipr(engine, self._paced)
 
     def _show_lines(self, transport: LineTransport) -> None:
         """Reflect the module's lines on a transport that carries them (RFC 2217); re-run
@@ -577,11 +600,16 @@ class VirtualModem:
         self._call(self.engine.handle_net, event, self.now())
 
     def _on_host_data(self, data: bytes) -> None:
-        """:meth:`_call` of ``receive_data``, written out: this is every command's path."""
+        """:meth:`_call` of ``receive_data``, written out: this is every command's path.
+        ``AT`` and repeated queries on an idle port are answered at once: the answer is
+        written first, the pump follows."""
         if self.tracer is not None:
             self.tracer.chunk("rx", data)
         engine, loop = self._engine, self._loop
         if engine is None or loop is None or self._closing:
+            return
+        quick = self._quick
+        if quick is not None and self._answer_at_once(quick, data, loop.time()):
             return
         self._busy = True
         try:
@@ -591,6 +619,21 @@ class VirtualModem:
         finally:
             self._busy = False
         self.pump()
+
+    def _answer_at_once(self, engine: QuickEngine, data: bytes, now: float) -> bool:
+        """Write the engine's immediate answer to ``data``, then pump; False if it has
+        none (nothing was done)."""
+        try:
+            answer = engine.answer_at_once(data, now)
+        except Exception:
+            log.exception("engine failed in answer_at_once")
+            self.pump()
+            return True  # the input is lost, as after a crash in receive_data
+        if answer is None:
+            return False
+        self._send(answer, engine)
+        self.pump()
+        return True
 
     def _on_host_writable(self, writable: bool) -> None:
         self.trace_event("host-writable", writable=writable)

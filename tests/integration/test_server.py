@@ -16,6 +16,7 @@ try:
 except ImportError:  # pragma: no cover
     uvloop = None  # type: ignore[assignment]
 
+from modemu.modem.engine import ModemEngine
 from modemu.modem.nvstore import NvStore
 from modemu.modem.profile import Profile
 from modemu.net.base import EventSink, NetBackend, NetEvent, Opened
@@ -427,3 +428,62 @@ def test_engine_crash_is_logged_and_serving_continues(caplog: pytest.LogCaptureF
 
     asyncio.run(body())
     assert "engine failed in receive_data" in caplog.text
+
+
+def test_answers_at_once_are_traced_and_step_aside_for_a_held_urc(tmp_path: Path) -> None:
+    """``AT`` and a repeated query, answered at once (written before the pump), appear in
+    the trace as the host sent and received them; a URC held for the next line (the
+    ``urc-race`` fault) still lands where the general path puts it."""
+    path = tmp_path / "trace.jsonl"
+
+    async def body() -> None:
+        transport = MemoryTransport()
+        async with VirtualModem(
+            transport=transport, net_factory=_fake_net, tracer=Tracer.open(path)
+        ) as vm:
+            host = transport.host
+            await _boot(transport)
+            host.write(b"ATE0\r")
+            await host.read_until(b"OK\r\n")
+            for line in (b"AT\r", b"AT\r", b"AT+QISTATE\r", b"AT+QISTATE\r"):
+                host.write(line)
+                assert await host.read_until(b"OK\r\n") == b"\r\nOK\r\n"
+            vm.fault("urc-race", when="final")
+            vm.fault("urc", text='+QIURC: "pdpdeact",1')
+            host.write(b"AT\r")
+            got = await host.read_until(b'pdpdeact",1\r\n')
+            assert got == b'\r\nOK\r\n\r\n+QIURC: "pdpdeact",1\r\n'
+
+    asyncio.run(body())
+    chunks = [(r["dir"], r["data"].encode("latin-1")) for r in read_trace(path) if "dir" in r]
+    assert chunks[-6:-2] == [
+        ("rx", b"AT+QISTATE\r"),
+        ("tx", b"\r\nOK\r\n"),
+        ("rx", b"AT+QISTATE\r"),
+        ("tx", b"\r\nOK\r\n"),
+    ]
+
+
+class AtOnceCrash(ModemEngine):
+    def answer_at_once(self, data: bytes, now: float) -> bytes | None:
+        if b"CRASH" in data:
+            raise RuntimeError("engine bug")
+        return super().answer_at_once(data, now)
+
+
+def test_a_crash_answering_at_once_is_logged_and_serving_continues(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def body() -> None:
+        transport = MemoryTransport()
+        async with VirtualModem(
+            transport=transport, net_factory=_fake_net, engine_factory=AtOnceCrash
+        ):
+            await _boot(transport)
+            transport.host.write(b"CRASH\r")
+            await transport.host.drain()
+            transport.host.write(b"AT\r")
+            assert await transport.host.read_until(b"OK\r\n") == b"AT\r\r\nOK\r\n"
+
+    asyncio.run(body())
+    assert "engine failed in answer_at_once" in caplog.text

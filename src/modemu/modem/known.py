@@ -31,13 +31,16 @@ class KnownAnswer:
 
     body: str
     """The command line after ``AT`` (what ``A/`` repeats)."""
-    spec: CommandSpec
+    spec: CommandSpec | None
+    """The query; None for ``AT`` alone, whose answer depends on the framing only."""
     stamp: object
     """``spec.stamp`` when the answer was written."""
     framing: tuple[bool, bool, bool]
     """Echo, quiet and verbose when the answer was written."""
     answer: bytes
     """Everything written for the input: echo, information text, final result."""
+    tcpip: bool = False
+    """A TCP/IP command: answering it clears the last ``AT+QIGETERROR`` code."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,10 +99,14 @@ steps = st.lists(st.tuples(change, query, query), min_size=5, max_size=30).map(
 
 class Driven:
     """An engine after boot, echo off, context 1 active; ``whole`` feeds each line in one
-    call (shortcuts allowed), otherwise byte by byte (never a shortcut)."""
+    call (shortcuts allowed), otherwise byte by byte (never a shortcut). ``at_once``
+    drives it as the server does: :meth:`ModemEngine.answer_at_once` first, and
+    :meth:`ModemEngine.note_idle` after every step."""
 
-    def __init__(self, whole: bool) -> None:
-        self.whole = whole
+    def __init__(self, whole: bool, at_once: bool = False) -> None:
+        self.whole = whole or at_once
+        self.at_once = at_once
+        self.answered_at_once = 0
         self.now = 0.0
         self.engine = ModemEngine(Profile(), FakeNet(), now=0.0)
         self.engine.handle_timer(0.0)
@@ -112,10 +116,21 @@ class Driven:
 
     def send(self, data: bytes) -> bytes:
         self.now += 0.01
+        if self.at_once:
+            answer = self.engine.answer_at_once(data, self.now)
+            if answer is not None:
+                self.answered_at_once += 1
+                return answer + self.pumped()
         pieces = [data] if self.whole else [data[i : i + 1] for i in range(len(data))]
         for piece in pieces:
             self.engine.receive_data(piece, self.now)
-        return self.engine.data_to_send()
+        return self.pumped()
+
+    def pumped(self) -> bytes:
+        """What the server's pump takes after an engine call, then notes."""
+        out = self.engine.data_to_send()
+        self.engine.note_idle()
+        return out
 
     def step(self, kind: str, arg: object) -> bytes:
         if kind == "line":
@@ -132,15 +147,58 @@ class Driven:
                 self.engine.handle_timer(self.now)
             self.now = end
             self.engine.handle_timer(self.now)
-        return self.engine.data_to_send()
+        return self.pumped()
 
 
 @FAST
 @given(steps=steps)
 def test_repeated_lines_answer_as_the_general_path(steps: list[tuple[str, object]]) -> None:
     whole, stepped = Driven(whole=True), Driven(whole=False)
+    at_once = Driven(whole=True, at_once=True)
     for kind, arg in steps:
-        assert whole.step(kind, arg) == stepped.step(kind, arg), (kind, arg)
+        expected = stepped.step(kind, arg)
+        assert whole.step(kind, arg) == expected, (kind, arg)
+        assert at_once.step(kind, arg) == expected, ("at once", kind, arg)
+
+
+def test_answers_at_once_only_from_an_idle_port() -> None:
+    """``answer_at_once`` answers ``AT`` and a repeated query only while the port was idle
+    with nothing to send at the last ``note_idle``; otherwise the input runs as usual."""
+    m = Driven(whole=True, at_once=True)
+    engine = m.engine
+    assert m.send(b"AT\r") == OK
+    assert m.send(b"AT+QISTATE\r") == OK
+    before = m.answered_at_once
+    assert m.send(b"AT\r") == OK
+    assert m.send(b"AT+QISTATE\r") == OK
+    assert m.answered_at_once == before + 2
+    engine.receive_data(b"A", m.now)  # a line being typed
+    engine.note_idle()
+    assert engine.answer_at_once(b"AT\r", m.now) is None
+    assert m.send(b"T\r") == OK
+    # output held: AT+IFC=2,2 and the host drops RTS; the answer waits in the engine
+    assert m.send(b"AT+IFC=2,2\r") == OK
+    engine.set_host_line("rts", False, m.now)
+    engine.note_idle()
+    assert engine.answer_at_once(b"AT\r", m.now) is None
+    assert m.send(b"AT\r") == b""
+    engine.set_host_line("rts", True, m.now)
+    assert m.pumped() == OK
+    assert m.send(b"AT\r") == OK
+    # a data phase: the input is payload, not a line
+    m.send(b'AT+QIOPEN=1,0,"TCP","1.2.3.4",80,0,0\r')
+    m.step("event", Opened(0, ("10.0.0.2", 40000), ("1.2.3.4", 80)))
+    assert m.send(b"AT+QISEND=0,3\r\n") == b"\r\n>"
+    assert engine.answer_at_once(b"AT\r", m.now) is None
+    assert m.send(b"AT\r") == b"AT\r\r\nSEND OK\r\n"  # payload echoed (AT+QISDE=1)
+    assert engine.net.sent(0) == b"AT\r"  # type: ignore[attr-defined]
+    # a setting that frames answers: remembered answers in the old framing no longer fit
+    assert m.send(b"ATV0\r") == b"0\r"
+    before = m.answered_at_once
+    assert m.send(b"AT\r") == b"0\r"
+    assert m.answered_at_once == before
+    assert m.send(b"AT\r") == b"0\r"
+    assert m.answered_at_once == before + 1
 
 
 def test_qistate_follows_every_change_of_a_socket() -> None:
