@@ -57,6 +57,7 @@ from modemu.modem.registry import (
     Outcome,
     Registry,
     Reply,
+    Run,
     UndeclaredFormError,
 )
 from modemu.modem.services import NetServices
@@ -106,6 +107,14 @@ honours CTS stops before the module has to pause the link."""
 HELD_OUTPUT_LIMIT = 65536
 """Output held (RTS off, no host attached) beyond which host input is paused too."""
 _BRIDGED = (PortMode.TRANSPARENT, PortMode.ESCAPE_GUARD)
+
+
+# Enum members read on the command path, as module globals: reading a member off its class
+# costs ~70 ns on Python 3.11 (python -m timeit: ``k is Kind.TCPIP`` 74 ns, ``k is T`` 8 ns).
+_OFF, _COMMAND = PortMode.OFF, PortMode.COMMAND
+_OK = Result.OK
+_TCPIP = Kind.TCPIP
+_PENDING, _NO_REPLY = Reply.PENDING, Reply.NONE
 
 
 class InputSink(Protocol):
@@ -243,13 +252,13 @@ class ModemEngine:
     def receive_data(self, data: bytes, now: float) -> None:
         """Bytes typed by the host."""
         self.now = now
-        if self.mode is PortMode.OFF or not data:
+        if self.mode is _OFF or not data:
             return
         if self._inbox:
             self._inbox += data
             self._drain_inbox()
             return
-        if len(data) <= KNOWN_MAX and self.mode is PortMode.COMMAND and self._idle_line():
+        if len(data) <= KNOWN_MAX and self.mode is _COMMAND and self._idle_line():
             if not self._answer_known(data):
                 plan = self._plans.get(data)
                 if plan is None:
@@ -834,8 +843,21 @@ class ModemEngine:
             self._out += line
         terminator = self._terminator
         terminator.begin(self.now, self.profile.lf_wait)
-        self._run_line(plan.body, plan.calls)
-        if self.mode is PortMode.COMMAND:
+        spec = plan.spec
+        if spec is None:
+            self._run_line(plan.body, plan.calls)
+        else:  # _run_line for a line of one command with its arguments read: on an idle
+            # port, no line observer to tell and no URC held for a race
+            self._last_line = plan.body
+            self._executing = True
+            try:
+                if self._run_one(spec, plan.run, plan.calls, 0):
+                    self.result(_OK)
+            finally:
+                self._executing = False
+            if self._urcs or self._after_line:
+                self._after_running()
+        if self.mode is _COMMAND:
             terminator.settle()
         if plan.tail:
             self._take_input(data, len(line))
@@ -851,13 +873,13 @@ class ModemEngine:
         if not calls:
             return
         lookup = self.registry.lookup
-        for call in calls:
-            spec = lookup(call.name)
+        specs = [lookup(call.name) for call in calls]
+        for spec in specs:
             if spec is None or spec.stamp is not None:
                 return
         if len(self._plans) >= KNOWN_LINES:
             self._plans.clear()
-        self._plans[data] = LinePlan(body, calls, tail)
+        self._plans[data] = LinePlan(body, calls, tail, *_prepared(calls, specs))
 
     def _take_query(self) -> CommandSpec | None:
         """The query the last line ran alone and answered ``OK`` (noted by
@@ -904,6 +926,10 @@ class ModemEngine:
                 self._executing = False
         else:  # a bare "AT"
             self.result(Result.OK)
+        self._after_running()
+
+    def _after_running(self) -> None:
+        """After a line's final result: the URCs held while it ran, then its actions."""
         if self._urcs:
             self._flush_urcs()
         if self._after_line:
@@ -920,24 +946,35 @@ class ModemEngine:
             if spec is None:
                 self.result(Result.ERROR)
                 return
-            if spec.kind is Kind.TCPIP:
-                self.state.settings.last_qi_error = 0
-            try:
-                outcome = self._invoke(spec, call)
-            except CommandError as error:
-                self._report_error(spec.kind, error)
-                return
-            if outcome is Reply.PENDING:
-                self._pending = _Pending(spec.kind, list(calls[index + 1 :]))
-                if self.mode is not PortMode.BUSY:
-                    self.change_mode(Trigger.PENDING)
-                return
-            if outcome is Reply.NONE or isinstance(outcome, FinalText):
-                self._apply_outcome(outcome)
+            if not self._run_one(spec, None, calls, index):
                 return
         if len(calls) == 1:
             self._query = spec  # what _run_remembering may remember
-        self.result(Result.OK)
+        self.result(_OK)
+
+    def _run_one(
+        self, spec: CommandSpec, run: Run | None, calls: Sequence[CommandCall], index: int
+    ) -> bool:
+        """Run ``calls[index]`` (through ``run`` if its arguments were read before) and
+        settle its outcome; True if the line goes on to its next command or its ``OK``."""
+        if spec.kind is _TCPIP:
+            self.state.settings.last_qi_error = 0
+        try:
+            outcome = self._invoke(spec, calls[index]) if run is None else run(self)
+        except CommandError as error:
+            self._report_error(spec.kind, error)
+            return False
+        if outcome is None:  # the common case first
+            return True
+        if outcome is _PENDING:
+            self._pending = _Pending(spec.kind, list(calls[index + 1 :]))
+            if self.mode is not PortMode.BUSY:
+                self.change_mode(Trigger.PENDING)
+            return False
+        if outcome is _NO_REPLY or isinstance(outcome, FinalText):
+            self._apply_outcome(outcome)
+            return False
+        return True
 
     def _invoke(self, spec: CommandSpec, call: CommandCall) -> Outcome:
         if call.form not in spec.forms:
@@ -1023,6 +1060,18 @@ class ModemEngine:
             self.urc(SimStatus(sim))
         for line in self.profile.boot_after_urcs:
             self.urc(Verbatim(line))
+
+
+def _prepared(
+    calls: tuple[CommandCall, ...], specs: Sequence[CommandSpec | None]
+) -> tuple[CommandSpec | None, Run | None]:
+    """:attr:`LinePlan.spec` and :attr:`LinePlan.run` for a remembered line: a line of
+    one set command that declares ``prepare`` runs with its arguments read once."""
+    spec = specs[0] if len(calls) == 1 else None
+    if spec is None or spec.prepare is None or calls[0].form is not Form.SET:
+        return None, None
+    run = spec.prepare(calls[0]) if Form.SET in spec.forms else None
+    return (spec, run) if run is not None else (None, None)
 
 
 @functools.lru_cache(maxsize=256)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modemu.at.syntax import CommandCall
-from modemu.modem.registry import CommandSpec
+from modemu.modem.registry import CommandSpec, Run
 
 KNOWN_MAX = 64
 """The longest input remembered (every QISTATE form fits); longer input is never hashed."""
@@ -55,3 +55,8 @@ class LinePlan:
     """``body`` parsed (never empty: a bare ``AT`` is answered as a known answer)."""
     tail: int = 0
     """1 when the input ends with the LF of a CR LF after the line's S3, else 0."""
+    spec: CommandSpec | None = None
+    """For a line of one command that declares ``prepare``: that command, whose
+    :attr:`run` the engine calls instead of its handler."""
+    run: Run | None = None
+    """The command's arguments read once (:data:`modemu.modem.registry.Prepare`)."""

@@ -84,6 +84,13 @@ Stamp = Callable[["ModemView"], object]
 """For a query: a value that changes whenever the query's answer could (see
 :meth:`Registry.command`)."""
 
+Run = Callable[["ModemView"], Outcome]
+"""A set command with its arguments already read: the handler's work and nothing else."""
+Prepare = Callable[[CommandCall], Run | None]
+"""For a command run again and again with the same arguments (``AT+QIRD=0,1500`` in a
+download loop): its :data:`Run` for a set-form call, or None when the call must go through
+the handler every time (invalid arguments) (see :meth:`Registry.command`)."""
+
 
 @dataclass(frozen=True)
 class CommandSpec:
@@ -95,6 +102,7 @@ class CommandSpec:
     test: str | None
     handler: Handler
     stamp: Stamp | None = None
+    prepare: Prepare | None = None
 
     def test_text(self, contexts: int) -> str | None:
         """The answer to ``AT+X=?`` for a variant with ``contexts`` PDP contexts."""
@@ -156,6 +164,7 @@ class Registry:
         forms: Iterable[Form] = ALL_FORMS,
         test: str | None = None,
         stamp: Stamp | None = None,
+        prepare: Prepare | None = None,
     ) -> Callable[[_H], _H]:
         """Register a handler under one or more names (aliases such as ``+GMR``/``+CGMR``).
 
@@ -165,6 +174,9 @@ class Registry:
         answer), and for the same command line its answer is the same while ``stamp(m)``
         returns the same value and the echo/quiet/verbose settings are unchanged; the
         engine then answers a repeated line with the bytes it wrote last time.
+        ``prepare`` reads a set-form call's arguments once: the engine keeps its
+        :data:`Run` with the remembered line and runs that instead of the handler when the
+        same line comes again; it must do exactly what the handler does for that call.
         """
         form_set = frozenset(forms)
 
@@ -173,7 +185,7 @@ class Registry:
                 key = name.upper()
                 if key in self._specs:
                     raise ValueError(f"{key} registered twice")
-                self._specs[key] = CommandSpec(key, kind, form_set, test, handler, stamp)
+                self._specs[key] = CommandSpec(key, kind, form_set, test, handler, stamp, prepare)
             return handler
 
         return register

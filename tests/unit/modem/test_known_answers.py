@@ -11,8 +11,13 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from modemu.at.syntax import CommandCall, Form
+from modemu.at.urc import Verbatim
+from modemu.modem.commands import tables
 from modemu.modem.engine import ModemEngine
 from modemu.modem.profile import Profile
+from modemu.modem.registry import CommandError, Kind, Outcome, Params, Registry, Run
+from modemu.modem.view import ModemView
 from modemu.net.base import Closed, NetEvent, Opened, PdpDeactivated, PeerClosed, Received
 from modemu.net.fake import FakeNet
 
@@ -103,12 +108,14 @@ class Driven:
     drives it as the server does: :meth:`ModemEngine.answer_at_once` first, and
     :meth:`ModemEngine.note_idle` after every step."""
 
-    def __init__(self, whole: bool, at_once: bool = False) -> None:
+    def __init__(
+        self, whole: bool, at_once: bool = False, registry: Registry | None = None
+    ) -> None:
         self.whole = whole or at_once
         self.at_once = at_once
         self.answered_at_once = 0
         self.now = 0.0
-        self.engine = ModemEngine(Profile(), FakeNet(), now=0.0)
+        self.engine = ModemEngine(Profile(), FakeNet(), now=0.0, registry=registry)
         self.engine.handle_timer(0.0)
         self.engine.data_to_send()
         self.send(b"ATE0\r")
@@ -273,10 +280,14 @@ def test_a_repeated_line_runs_from_its_plan_with_the_same_bytes() -> None:
     m.step("event", Opened(0, ("10.0.0.2", 40000), ("1.2.3.4", 80)))
     m.step("event", Received(0, b"abcdefghij"))
     assert m.send(b"AT+QIRD=0,4\r") == b"\r\n+QIRD: 4\r\nabcd\r\n" + OK
-    assert b"AT+QIRD=0,4\r" in m.engine._plans  # the next one is not read or parsed again
+    plan = m.engine._plans[b"AT+QIRD=0,4\r"]  # the next one is not read or parsed again,
+    assert plan.run is not None  # and its arguments are not read again either
     assert m.send(b"AT+QIRD=0,4\r") == b"\r\n+QIRD: 4\r\nefgh\r\n" + OK
     m.send(b"ATE1\r")
     assert m.send(b"AT+QIRD=0,4\r") == b"AT+QIRD=0,4\r\r\n+QIRD: 2\r\nij\r\n" + OK
+    for _ in range(2):  # out of range: remembered, but its handler reports it every time
+        assert m.send(b"AT+QIRD=0,1501\r") == b"AT+QIRD=0,1501\r\r\nERROR\r\n"
+    assert m.engine._plans[b"AT+QIRD=0,1501\r"].run is None
     # S3 gives the bytes their meaning: plans are forgotten when it changes
     whole, stepped = Driven(whole=True), Driven(whole=False)
     for line in (
@@ -289,3 +300,49 @@ def test_a_repeated_line_runs_from_its_plan_with_the_same_bytes() -> None:
         b"AT+QIRD=0,4\r",
     ):
         assert whole.send(line) == stepped.send(line), line
+
+
+def _noisy_run(m: ModemView, count: int) -> Outcome:
+    """A made-up command whose work queues a URC and an after-line action, and fails for
+    a count of 0: what a prepared run must hold and report as the handler would."""
+    if count == 0:
+        raise CommandError(551)
+    m.urc(Verbatim(f"+QNOISE: {count}"))
+    m.after_line(lambda: m.urc(Verbatim("+QNOISE: after")))
+    return None
+
+
+def _noise_count(call: CommandCall) -> int:
+    return Params(call, 1).integer(0, 0, 9)
+
+
+def _prepare_noise(call: CommandCall) -> Run | None:
+    count = _noise_count(call)
+    return lambda m: _noisy_run(m, count)
+
+
+NOISE = Registry()
+
+
+@NOISE.command("+QNOISE", kind=Kind.TCPIP, forms=(Form.SET,), prepare=_prepare_noise)
+def _noise(m: ModemView, call: CommandCall) -> Outcome:
+    return _noisy_run(m, _noise_count(call))
+
+
+def test_a_prepared_line_holds_its_urcs_and_errors_as_the_handler_does() -> None:
+    """A remembered line of one command that declares ``prepare`` runs without its
+    handler the second time: the URCs it queues still follow its ``OK``, its after-line
+    actions still run, its errors still set ``AT+QIGETERROR``, byte for byte as the
+    general path (one byte at a time, never a plan)."""
+    registry = Registry.compose(*tables(), NOISE)
+    whole = Driven(whole=True, registry=registry)
+    stepped = Driven(whole=False, registry=registry)
+    lines = [b"AT+QNOISE=3\r", b"AT+QNOISE=3\r", b"AT+QNOISE=0\r", b"AT+QNOISE=0\r"]
+    lines += [b"AT+QIGETERROR\r", b"AT+QNOISE=3\r\n", b"AT+QNOISE=3\r\n"]
+    for line in lines:
+        assert whole.send(line) == stepped.send(line), line
+    plan = whole.engine._plans[b"AT+QNOISE=3\r"]
+    assert plan.run is not None and plan.spec is not None
+    assert whole.send(b"AT+QNOISE=3\r") == (OK + b"\r\n+QNOISE: 3\r\n\r\n+QNOISE: after\r\n")
+    assert whole.send(b"AT+QNOISE=0\r") == b"\r\nERROR\r\n"
+    assert whole.send(b"AT+QIGETERROR\r") == (b"\r\n+QIGETERROR: 551,operation blocked\r\n" + OK)

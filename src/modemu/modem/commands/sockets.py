@@ -24,6 +24,7 @@ from modemu.modem.registry import (
     Params,
     Registry,
     Reply,
+    Run,
     declare_setting,
 )
 from modemu.modem.socketstates import Event, Phase, SocketState
@@ -334,16 +335,39 @@ def send_hex(m: ModemView, call: CommandCall) -> Outcome:
 # -- QIRD --------------------------------------------------------------------------------
 
 
+def _read_args(call: CommandCall) -> tuple[int, int]:
+    """``<connectID>`` and ``<read_length>`` of ``AT+QIRD``."""
+    p = Params(call, 2)
+    return p.integer(0, 0, 11), p.integer(1, 0, MAX_READ, default=MAX_READ)
+
+
+def _prepare_read(call: CommandCall) -> Run | None:
+    """A download loop sends the same ``AT+QIRD`` line again and again: read its
+    arguments once (docs/performance.md, "Command path")."""
+    try:
+        conn_id, length = _read_args(call)
+    except CommandError:
+        return None  # invalid every time: the handler reports it
+    return functools.partial(_read, conn_id, length)
+
+
 @COMMANDS.command(
-    "+QIRD", kind=Kind.TCPIP, forms=(Form.TEST, Form.SET), test="+QIRD: (0-11),(0-1500)"
+    "+QIRD",
+    kind=Kind.TCPIP,
+    forms=(Form.TEST, Form.SET),
+    test="+QIRD: (0-11),(0-1500)",
+    prepare=_prepare_read,
 )
 def read(m: ModemView, call: CommandCall) -> Outcome:
-    p = Params(call, 2)
-    slot = _slot_for(m, p)
-    length = p.integer(1, 0, MAX_READ, default=MAX_READ)
+    conn_id, length = _read_args(call)
+    return _read(conn_id, length, m)
+
+
+def _read(conn_id: int, length: int, m: ModemView) -> Outcome:
+    slot = m.sockets.slots[conn_id]
     if slot.phase not in _READABLE:
         raise CommandError(QiError.NOT_ALLOWED)
-    if slot.service is Service.TCP_LISTENER or slot.access_mode is AccessMode.TRANSPARENT:
+    if slot.service is _LISTENER or slot.access_mode is _TRANSPARENT:
         raise CommandError(QiError.NOT_SUPPORTED)
     if length == 0:
         m.info(ReadCounters(slot.rx_total, slot.rx_read, slot.unread).render())
@@ -367,6 +391,8 @@ def read(m: ModemView, call: CommandCall) -> Outcome:
     return None
 
 
+_LISTENER, _TRANSPARENT = Service.TCP_LISTENER, AccessMode.TRANSPARENT
+"""Read by every QIRD: module globals cost ~8 ns, Enum members ~70 ns (Python 3.11)."""
 _READABLE = tuple(p for p in Phase if p.visible in (SocketState.CONNECTED, SocketState.CLOSING))
 """Phases whose socket QIRD may read: QISTATE shows them connected or closing."""
 
