@@ -609,8 +609,16 @@ class VirtualModem:
         if engine is None or loop is None or self._closing:
             return
         quick = self._quick
-        if quick is not None and self._answer_at_once(quick, data, loop.time()):
-            return
+        if quick is not None:  # the quick lane, written out: it is every AT poll's path
+            try:
+                answer = quick.answer_at_once(data, loop.time())
+            except Exception:
+                log.exception("engine failed in answer_at_once")
+                answer = None  # nothing was done: the input goes the general way
+            if answer is not None:
+                self._send(answer, engine)
+                self.pump()
+                return
         self._busy = True
         try:
             engine.receive_data(data, loop.time())
@@ -619,21 +627,6 @@ class VirtualModem:
         finally:
             self._busy = False
         self.pump()
-
-    def _answer_at_once(self, engine: QuickEngine, data: bytes, now: float) -> bool:
-        """Write the engine's immediate answer to ``data``, then pump; False if it has
-        none (nothing was done)."""
-        try:
-            answer = engine.answer_at_once(data, now)
-        except Exception:
-            log.exception("engine failed in answer_at_once")
-            self.pump()
-            return True  # the input is lost, as after a crash in receive_data
-        if answer is None:
-            return False
-        self._send(answer, engine)
-        self.pump()
-        return True
 
     def _on_host_writable(self, writable: bool) -> None:
         self.trace_event("host-writable", writable=writable)
