@@ -58,13 +58,23 @@ HOST_BYTE = (
     ("modemu.at.syntax.parse_command_line", "parsed into calls (cached)"),
     ("modemu.modem.registry.Registry.lookup", "each call finds its command spec"),
     ("modemu.modem.engine.ModemEngine._invoke", "forms checked, the handler runs"),
-    ("modemu.modem.commands.sockets.read", "e.g. `AT+QIRD`: reads the slot, writes `+QIRD:`"),
+    ("modemu.modem.commands.sockets.read", "e.g. `AT+QIRD`: its arguments, then the slot"),
     ("modemu.modem.engine.ModemEngine.info", "information text rendered per ATV"),
     ("modemu.modem.engine.ModemEngine.result", "`OK` (or the error per the command's kind)"),
     ("modemu.modem.engine.ModemEngine.data_to_send", "the server collects the output"),
     ("modemu.server.VirtualModem._pump_once", "and writes it to the transport"),
 )
 """The path of one host byte (a command line) to its answer."""
+
+SHORTCUTS = (
+    "That is the path of a line seen for the first time. Hosts repeat lines, and a line\n"
+    "seen before, typed whole on an idle port, takes a shortcut (`modem/known.py`;\n"
+    'docs/performance.md, "Command path"): `AT` and a repeated query are answered by\n'
+    "`ModemEngine.answer_at_once`, written before the pump; any other such line runs from\n"
+    "its `LinePlan` without the reader and the parser, and a repeated `AT+QIRD` without\n"
+    "reading its arguments again. Each shortcut gives the bytes the path above gives.\n"
+)
+"""What the host-byte path skips for repeated lines."""
 
 NET_EVENT = (
     ("modemu.net.tcp.TcpStream.buffer_updated", "asyncio has read peer bytes into the buffer"),
@@ -255,6 +265,8 @@ def document() -> str:
             "A command line typed by the host, say `AT+QIRD=0,1500\\r`, to its answer:",
             HOST_BYTE,
         )
+        + "\n"
+        + SHORTCUTS
         + "\n"
         + _path_section(
             "One network event",
