@@ -1067,10 +1067,12 @@ def _prepared(
 ) -> tuple[CommandSpec | None, Run | None]:
     """:attr:`LinePlan.spec` and :attr:`LinePlan.run` for a remembered line: a line of
     one set command that declares ``prepare`` runs with its arguments read once."""
-    spec = specs[0] if len(calls) == 1 else None
-    if spec is None or spec.prepare is None or calls[0].form is not Form.SET:
+    if len(calls) != 1:
         return None, None
-    run = spec.prepare(calls[0]) if Form.SET in spec.forms else None
+    call, spec = calls[0], specs[0]
+    if spec is None or spec.prepare is None or call.form is not Form.SET:
+        return None, None
+    run = spec.prepare(call) if call.form in spec.forms else None
     return (spec, run) if run is not None else (None, None)
 
 
