@@ -282,17 +282,10 @@ class ModemEngine:
         framing = self._idle_framing
         if framing is None:
             return None
-        known = self._known.get(data)
-        if known is None or known.framing != framing:
-            return None
-        spec = known.spec
-        if spec is not None and (spec.stamp is None or known.stamp != spec.stamp(self)):
-            return None
-        self.now = now
-        self._last_line = known.body
-        if known.tcpip:
-            self.state.settings.last_qi_error = 0
-        return known.answer
+        answer = self._known_answer(data, framing)
+        if answer is not None:
+            self.now = now
+        return answer
 
     def note_idle(self) -> None:
         """Note whether the port is idle in command state with no output waiting or held,
@@ -306,8 +299,7 @@ class ModemEngine:
             and self._idle_line()
             and not self.output_held
         ):
-            settings = self.state.settings
-            self._idle_framing = (settings.echo, settings.quiet, settings.verbose)
+            self._idle_framing = _framing(self.state.settings)
         else:
             self._idle_framing = None
 
@@ -770,20 +762,26 @@ class ModemEngine:
         if data in self._reader.poll_lines:  # "AT" typed from idle: answered OK
             self._answer_poll(data, settings)
             return True
-        known = self._known.get(data)
-        if (
-            known is None
-            or known.spec is None
-            or known.spec.stamp is None
-            or known.framing != (settings.echo, settings.quiet, settings.verbose)
-            or known.stamp != known.spec.stamp(self)
-        ):
+        answer = self._known_answer(data, _framing(settings))
+        if answer is None:
             return False
-        self._out += known.answer
+        self._out += answer
+        return True
+
+    def _known_answer(self, data: bytes, framing: tuple[bool, bool, bool]) -> bytes | None:
+        """The answer remembered for ``data`` if it still holds in ``framing`` (and, for a
+        query, its stamp is unchanged), with the line's effects applied: ``A/`` repeats it,
+        a TCP/IP query clears the last ``AT+QIGETERROR`` code. None: nothing was done."""
+        known = self._known.get(data)
+        if known is None or known.framing != framing:
+            return None
+        spec = known.spec
+        if spec is not None and (spec.stamp is None or known.stamp != spec.stamp(self)):
+            return None
         self._last_line = known.body
         if known.tcpip:
-            settings.last_qi_error = 0
-        return True
+            self.state.settings.last_qi_error = 0
+        return known.answer
 
     def _answer_poll(self, data: bytes, settings: Settings) -> None:
         """``AT`` alone: its echo (A, T, S3: a trailing LF is dropped unechoed) and ``OK``,
@@ -793,7 +791,7 @@ class ModemEngine:
             answer += render.OK_BY_VERBOSE[settings.verbose]
         self._out += answer
         self._last_line = ""
-        framing = (settings.echo, settings.quiet, settings.verbose)
+        framing = _framing(settings)
         known = self._known.get(data)
         if known is None or known.framing != framing:
             self._remember(data, KnownAnswer("", None, None, framing, answer))
@@ -815,14 +813,13 @@ class ModemEngine:
             return
         if self.mode is not PortMode.COMMAND or self._reader.whole_line(data) is None:
             return  # "A/" repeats whatever came last: never remembered
-        settings = self.state.settings
         self._remember(
             data,
             KnownAnswer(
                 self._last_line,
                 spec,
                 spec.stamp(self),
-                (settings.echo, settings.quiet, settings.verbose),
+                _framing(self.state.settings),
                 bytes(self._out[start:]),
                 tcpip=spec.kind is Kind.TCPIP,
             ),
@@ -1060,6 +1057,12 @@ class ModemEngine:
             self.urc(SimStatus(sim))
         for line in self.profile.boot_after_urcs:
             self.urc(Verbatim(line))
+
+
+def _framing(settings: Settings) -> tuple[bool, bool, bool]:
+    """What frames every answer (echo, quiet, verbose): a remembered answer holds only in
+    the framing it was written in."""
+    return (settings.echo, settings.quiet, settings.verbose)
 
 
 def _prepared(
