@@ -840,20 +840,7 @@ class ModemEngine:
             self._out += line
         terminator = self._terminator
         terminator.begin(self.now, self.profile.lf_wait)
-        spec = plan.spec
-        if spec is None:
-            self._run_line(plan.body, plan.calls)
-        else:  # _run_line for a line of one command with its arguments read: on an idle
-            # port, no line observer to tell and no URC held for a race
-            self._last_line = plan.body
-            self._executing = True
-            try:
-                if self._run_one(spec, plan.run, plan.calls, 0):
-                    self.result(_OK)
-            finally:
-                self._executing = False
-            if self._urcs or self._after_line:
-                self._after_running()
+        self._run_line(plan.body, plan.calls, plan.spec, plan.run)
         if self.mode is _COMMAND:
             terminator.settle()
         if plan.tail:
@@ -897,9 +884,16 @@ class ModemEngine:
             return
         self._run_line(self._last_line if isinstance(event, RepeatLine) else event.body)
 
-    def _run_line(self, body: str, parsed: tuple[CommandCall, ...] | None = None) -> None:
+    def _run_line(
+        self,
+        body: str,
+        parsed: tuple[CommandCall, ...] | None = None,
+        spec: CommandSpec | None = None,
+        run: Run | None = None,
+    ) -> None:
         """Run one command line (the text after ``AT``; ``parsed``, if given, is
-        ``_parse_line(body)``) and write its final result."""
+        ``_parse_line(body)``) and write its final result. A remembered line of one command
+        gives that command and its arguments read once (:attr:`LinePlan.run`)."""
         self._last_line = body
         for observer in self.line_observers:
             observer(body)
@@ -918,15 +912,14 @@ class ModemEngine:
         if parsed:
             self._executing = True
             try:
-                self._run_calls(parsed)
+                if spec is None or run is None:
+                    self._run_calls(parsed)
+                elif self._run_one(spec, run, parsed, 0):
+                    self.result(_OK)
             finally:
                 self._executing = False
         else:  # a bare "AT"
             self.result(Result.OK)
-        self._after_running()
-
-    def _after_running(self) -> None:
-        """After a line's final result: the URCs held while it ran, then its actions."""
         if self._urcs:
             self._flush_urcs()
         if self._after_line:
